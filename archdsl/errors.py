@@ -1,0 +1,106 @@
+"""The archdsl error family: every user-facing failure carries a source span."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A position in a spec file (1-based line and column)."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class ArchdslError(Exception):
+    """Base of every error archdsl reports to a user (exit status 2 in the CLI)."""
+
+    kind = "error"
+
+    def __init__(
+        self,
+        message: str,
+        span: Span | None = None,
+        node: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.node = node
+        self.hint = hint
+
+    def located(self, span: Span | None, node: str | None = None) -> "ArchdslError":
+        """Fill in the span and node where they are still unknown; returns self."""
+        if self.span is None:
+            self.span = span
+        if self.node is None:
+            self.node = node
+        return self
+
+    def format(self) -> str:
+        """One or two lines: `file:line:col: error: [node] message` and the hint."""
+        where = f"{self.span}: " if self.span else ""
+        node = f"[{self.node}] " if self.node else ""
+        text = f"{where}{self.kind}: {node}{self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class SpecError(ArchdslError):
+    """The spec is malformed: YAML, schema, references, expressions."""
+
+
+class ExprError(SpecError):
+    """An expression `${...}` could not be evaluated."""
+
+
+class LimitError(SpecError):
+    """A configured safety limit was exceeded."""
+
+
+class ShapeError(ArchdslError):
+    """Shapes do not fit: an op's input does not match what it expects."""
+
+
+class BackendError(ArchdslError):
+    """A backend cannot lower or run the model (missing op, bad weights, provider)."""
+
+
+class ErrorGroup(ArchdslError):
+    """Several independent errors, reported together sorted by position."""
+
+    def __init__(self, errors: Iterable[ArchdslError]) -> None:
+        self.errors = sorted(errors, key=_position_key)
+        first = self.errors[0]
+        super().__init__(first.message, first.span, first.node, first.hint)
+
+    def format(self) -> str:
+        lines = [error.format() for error in self.errors]
+        if len(self.errors) > 1:
+            lines.append(f"{len(self.errors)} errors")
+        return "\n".join(lines)
+
+
+def _position_key(error: ArchdslError) -> tuple[str, int, int]:
+    span = error.span or Span("")
+    return (span.file, span.line, span.col)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A hint naming the closest choice to a misspelt word, or None."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None

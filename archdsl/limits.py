@@ -1,0 +1,44 @@
+"""Safety limits on what a spec may ask of archdsl; each is configurable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep hostile or mistaken specs from hanging or exhausting the machine."""
+
+    file_bytes: int = 1 << 20
+    """Largest spec file read, in bytes."""
+    yaml_nodes: int = 200_000
+    """YAML values built from one file, counting every alias expansion."""
+    yaml_depth: int = 64
+    """Deepest nesting of YAML mappings and lists."""
+    graph_nodes: int = 200_000
+    """IR nodes one expansion may create."""
+    repeat: int = 10_000
+    """Largest `repeat` count."""
+    block_depth: int = 64
+    """Deepest nesting of block instances."""
+    import_depth: int = 16
+    """Longest chain of `extends`/`use` files."""
+    expr_chars: int = 2_000
+    """Longest expression text."""
+    expr_steps: int = 10_000
+    """Evaluation steps one expression may take."""
+    expr_int_bits: int = 256
+    """Largest integer an expression may produce, in bits."""
+    expr_seq_len: int = 100_000
+    """Longest list or string an expression may produce."""
+
+    def with_overrides(self, overrides: dict[str, int]) -> "Limits":
+        """A copy with some limits changed; unknown names raise KeyError."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise KeyError(unknown[0])
+        return replace(self, **overrides)
+
+
+DEFAULT_LIMITS = Limits()

@@ -1,0 +1,202 @@
+"""The op contract: each op is defined once, here in archdsl/ops, and found by name.
+
+An op is a subclass of `Op` registered with `@register`. It declares a pydantic
+model of its attributes and pure functions of tensor types: output types,
+weights (parameters and buffers, by the names PyTorch gives them), MACs,
+element-wise FLOPs and its receptive-field step. Backends lower ops through
+tables keyed by `Op.name`; nothing else describes an op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import prod
+from typing import Annotated, Any, ClassVar, Sequence
+
+from pydantic import BaseModel, ConfigDict, Strict
+
+from archdsl.errors import ShapeError, SpecError, did_you_mean
+from archdsl.ir.types import BATCH, TensorType, shape_text
+
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+
+
+class OpAttrs(BaseModel):
+    """Base of every op's attribute model: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoAttrs(OpAttrs):
+    """For ops that take no attributes."""
+
+
+@dataclass(frozen=True)
+class Weight:
+    """One parameter or buffer tensor of a node, named as PyTorch names it."""
+
+    shape: tuple[int, ...]
+    trainable: bool = True
+    dtype: str = "float32"
+
+    @property
+    def numel(self) -> int:
+        return prod(self.shape)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One spatial axis of an op's receptive-field step, in input coordinates.
+
+    Output unit `v` reads input positions `[v*stride - padding, v*stride - padding
+    + kernel - 1]`. Fractions express transposed convolution and upsampling
+    (stride 1/s) in the same recurrence.
+    """
+
+    kernel: Fraction
+    stride: Fraction
+    padding: Fraction
+
+    @classmethod
+    def conv(cls, kernel: int, stride: int, padding: int, dilation: int = 1) -> "Window":
+        return cls(Fraction(dilation * (kernel - 1) + 1), Fraction(stride), Fraction(padding))
+
+    @classmethod
+    def transposed(cls, kernel: int, stride: int, padding: int, dilation: int = 1) -> "Window":
+        """A transposed conv as zero insertion (stride 1/s) followed by a stride-1 conv."""
+        reach = Fraction(dilation * (kernel - 1), stride)
+        return cls(reach + 1, Fraction(1, stride), reach - Fraction(padding, stride))
+
+
+class Receptive:
+    """Markers for ops that keep or end spatial correspondence."""
+
+    SAME = "same"
+    """Element-wise along space: the receptive field passes through (or merges)."""
+    GLOBAL = "global"
+    """Each output depends on the whole input (global pooling, flatten): field is null."""
+
+
+ReceptiveStep = tuple[Window, ...] | str
+
+
+class Op:
+    """One operation of the op set. Subclass, set the class attributes, `@register` it."""
+
+    name: ClassVar[str]
+    family: ClassVar[str]
+    """Op family, for diagrams and reports: io, conv, linear, norm, activation, pool,
+    regularization, merge, shape, recurrent."""
+    Attrs: ClassVar[type[OpAttrs]] = NoAttrs
+    arity: ClassVar[tuple[int, int | None]] = (1, 1)
+    """Smallest and largest number of inputs (None: unbounded)."""
+    mac_formula: ClassVar[str] = "0"
+    """The MAC count in words, for the op reference."""
+    flop_formula: ClassVar[str] = "0"
+    """Element-wise FLOPs beyond 2 × MACs, in words, for the op reference."""
+
+    def output_names(self, attrs: Any) -> tuple[str, ...]:
+        """Names of the output ports; `from: node:port` may use them."""
+        return ("output",)
+
+    def infer(self, attrs: Any, inputs: Sequence[TensorType]) -> list[TensorType]:
+        """Output types from input types; raise ShapeError when they do not fit."""
+        raise NotImplementedError(self.name)
+
+    def weights(self, attrs: Any, inputs: Sequence[TensorType]) -> dict[str, Weight]:
+        """Parameters and buffers, in PyTorch's order and names."""
+        return {}
+
+    def macs(self, attrs: Any, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
+        """Multiply-accumulates at batch 1."""
+        return 0
+
+    def flops(self, attrs: Any, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
+        """Element-wise floating-point work at batch 1, beyond the 2 × MACs."""
+        return 0
+
+    def receptive(
+        self, attrs: Any, inputs: Sequence[TensorType], outputs: Sequence[TensorType]
+    ) -> ReceptiveStep:
+        """The receptive-field step along each spatial axis, or a Receptive marker."""
+        return Receptive.SAME
+
+    def in_place(self, attrs: Any) -> bool:
+        """Whether the op overwrites its input instead of allocating an output."""
+        return bool(getattr(attrs, "inplace", False))
+
+    @property
+    def doc(self) -> str:
+        return (type(self).__doc__ or "").strip()
+
+
+OPS: dict[str, Op] = {}
+
+
+def register(cls: type[Op]) -> type[Op]:
+    """Class decorator adding an op to the registry under `cls.name`."""
+    if cls.name in OPS:
+        raise ValueError(f"op '{cls.name}' is registered twice")
+    OPS[cls.name] = cls()
+    return cls
+
+
+def get_op(name: str) -> Op:
+    """The registered op called `name`; a SpecError suggesting the closest name if none."""
+    op = OPS.get(name)
+    if op is None:
+        raise SpecError(f"unknown op '{name}'", hint=did_you_mean(name, OPS))
+    return op
+
+
+# -- helpers shared by op definitions -------------------------------------------------
+
+
+def tuple_n(value: int | Sequence[int], n: int) -> tuple[int, ...]:
+    """Expand an int to an n-tuple; check a sequence has n items."""
+    if isinstance(value, int):
+        return (value,) * n
+    items = tuple(value)
+    if len(items) != n:
+        raise ShapeError(f"expected {n} values, got {len(items)}: {list(items)}")
+    return items
+
+
+def expect_rank(x: TensorType, rank: int, what: str) -> None:
+    """Require `x` to have `rank` axes (batch included)."""
+    if x.rank != rank:
+        raise ShapeError(
+            f"expected a {what} input of rank {rank} (batch included), got {shape_text(x.shape)}"
+        )
+
+
+def expect_float(x: TensorType) -> None:
+    if not x.dtype.startswith(("float", "bfloat")):
+        raise ShapeError(f"expected a floating-point input, got {x.dtype}")
+
+
+def channels(x: TensorType) -> int:
+    """The channel count (axis 1) of an N, C, ... tensor."""
+    if x.rank < 2 or x.shape[1] == BATCH:
+        raise ShapeError(f"expected an N×C×... input, got {shape_text(x.shape)}")
+    return int(x.shape[1])
+
+
+def conv_out_size(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil: bool = False) -> int:
+    """PyTorch's output-size rule for convolution and pooling."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = -(-span // stride) + 1 if ceil else span // stride + 1
+    if ceil and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def spatial_positive(shape: Sequence[int], what: str) -> None:
+    """A spatial size below 1 is a located shape error, not a silent zero."""
+    if any(d < 1 for d in shape):
+        raise ShapeError(
+            f"{what} output would have spatial size {list(shape)}; each size must be at least 1",
+            hint="the input is too small for this kernel/stride; use a larger --input or less downsampling",
+        )

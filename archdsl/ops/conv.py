@@ -1,0 +1,177 @@
+"""Convolutions: conv1d, conv2d, conv_transpose2d."""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any, ClassVar, Literal, Sequence
+
+from pydantic import Field, model_validator
+
+from archdsl.errors import ShapeError
+from archdsl.ir.types import TensorType
+from archdsl.ops.base import (
+    Bool,
+    Int,
+    Op,
+    OpAttrs,
+    Weight,
+    Window,
+    channels,
+    conv_out_size,
+    expect_float,
+    expect_rank,
+    register,
+    spatial_positive,
+    tuple_n,
+)
+
+PositiveInt = Field(ge=1)
+IntOrList = Int | list[Int]
+
+
+class ConvAttrs(OpAttrs):
+    out: Int = Field(ge=1, description="output channels")
+    kernel: IntOrList = Field(description="kernel size (int or one per spatial axis)")
+    stride: IntOrList = 1
+    padding: IntOrList | Literal["same", "valid"] = 0
+    dilation: IntOrList = 1
+    groups: Int = Field(1, ge=1)
+    bias: Bool = True
+
+    @model_validator(mode="after")
+    def _positive(self) -> "ConvAttrs":
+        for field in ("kernel", "stride", "dilation"):
+            value = getattr(self, field)
+            if any(v < 1 for v in ([value] if isinstance(value, int) else value)):
+                raise ValueError(f"{field} must be at least 1")
+        if isinstance(self.padding, (int, list)):
+            if any(v < 0 for v in ([self.padding] if isinstance(self.padding, int) else self.padding)):
+                raise ValueError("padding must be non-negative")
+        return self
+
+
+class _ConvNd(Op):
+    family = "conv"
+    Attrs = ConvAttrs
+    ndim: ClassVar[int]
+    mac_formula = "out_numel × (in_channels / groups) × prod(kernel)"
+
+    def geometry(self, a: ConvAttrs) -> tuple[tuple[int, ...], ...]:
+        """kernel, stride, dilation, padding per spatial axis ('same' resolved)."""
+        kernel = tuple_n(a.kernel, self.ndim)
+        stride = tuple_n(a.stride, self.ndim)
+        dilation = tuple_n(a.dilation, self.ndim)
+        if a.padding == "valid":
+            padding = (0,) * self.ndim
+        elif a.padding == "same":
+            if any(s != 1 for s in stride):
+                raise ShapeError("padding 'same' needs stride 1 (as in PyTorch)")
+            total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+            if any(t % 2 for t in total):
+                raise ShapeError(
+                    "padding 'same' with an even kernel pads asymmetrically; give explicit padding",
+                    hint="use an odd kernel, or pad with a `pad` node first",
+                )
+            padding = tuple(t // 2 for t in total)
+        else:
+            padding = tuple_n(a.padding, self.ndim)
+        return kernel, stride, dilation, padding
+
+    def check_groups(self, a: ConvAttrs, cin: int) -> None:
+        if cin % a.groups or a.out % a.groups:
+            raise ShapeError(
+                f"groups={a.groups} must divide both input channels ({cin}) and out ({a.out})"
+            )
+
+    def infer(self, a: ConvAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:
+        x = inputs[0]
+        expect_rank(x, self.ndim + 2, f"{self.ndim}-D")
+        expect_float(x)
+        self.check_groups(a, channels(x))
+        kernel, stride, dilation, padding = self.geometry(a)
+        size = [
+            conv_out_size(n, k, s, p, d)
+            for n, k, s, p, d in zip(x.spatial, kernel, stride, padding, dilation)
+        ]
+        spatial_positive(size, self.name)
+        return [x.with_shape((x.shape[0], a.out, *size))]
+
+    def weights(self, a: ConvAttrs, inputs: Sequence[TensorType]) -> dict[str, Weight]:
+        kernel = tuple_n(a.kernel, self.ndim)
+        found = {"weight": Weight((a.out, channels(inputs[0]) // a.groups, *kernel))}
+        if a.bias:
+            found["bias"] = Weight((a.out,))
+        return found
+
+    def macs(self, a: ConvAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
+        per_output = channels(inputs[0]) // a.groups * prod(tuple_n(a.kernel, self.ndim))
+        return outputs[0].numel() * per_output
+
+    def flops(self, a: ConvAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
+        return outputs[0].numel() if a.bias else 0
+
+    def receptive(self, a: ConvAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> tuple[Window, ...]:
+        kernel, stride, dilation, padding = self.geometry(a)
+        return tuple(Window.conv(*g) for g in zip(kernel, stride, padding, dilation))
+
+
+@register
+class Conv1d(_ConvNd):
+    """1-D convolution over N×C×L (torch.nn.Conv1d)."""
+
+    name = "conv1d"
+    ndim = 1
+
+
+@register
+class Conv2d(_ConvNd):
+    """2-D convolution over N×C×H×W (torch.nn.Conv2d); `padding: same` as in PyTorch."""
+
+    name = "conv2d"
+    ndim = 2
+
+
+class ConvTransposeAttrs(ConvAttrs):
+    padding: IntOrList = 0  # type: ignore[assignment]
+    output_padding: IntOrList = 0
+
+
+@register
+class ConvTranspose2d(_ConvNd):
+    """2-D transposed convolution (torch.nn.ConvTranspose2d)."""
+
+    name = "conv_transpose2d"
+    ndim = 2
+    Attrs = ConvTransposeAttrs
+    mac_formula = "in_numel × (out / groups) × prod(kernel)"
+
+    def infer(self, a: ConvTransposeAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:
+        x = inputs[0]
+        expect_rank(x, 4, "2-D")
+        expect_float(x)
+        self.check_groups(a, channels(x))
+        kernel, stride, dilation, padding = self.geometry(a)
+        extra = tuple_n(a.output_padding, 2)
+        for e, s, d in zip(extra, stride, dilation):
+            if e >= max(s, d):
+                raise ShapeError(f"output_padding ({e}) must be smaller than stride or dilation")
+        size = [
+            (n - 1) * s - 2 * p + d * (k - 1) + e + 1
+            for n, k, s, p, d, e in zip(x.spatial, kernel, stride, padding, dilation, extra)
+        ]
+        spatial_positive(size, self.name)
+        return [x.with_shape((x.shape[0], a.out, *size))]
+
+    def weights(self, a: ConvTransposeAttrs, inputs: Sequence[TensorType]) -> dict[str, Weight]:
+        kernel = tuple_n(a.kernel, 2)
+        found = {"weight": Weight((channels(inputs[0]), a.out // a.groups, *kernel))}
+        if a.bias:
+            found["bias"] = Weight((a.out,))
+        return found
+
+    def macs(self, a: ConvTransposeAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
+        return inputs[0].numel() * (a.out // a.groups) * prod(tuple_n(a.kernel, 2))
+
+    def receptive(self, a: ConvTransposeAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> tuple[Window, ...]:
+        kernel, stride, dilation, padding = self.geometry(a)
+        return tuple(Window.transposed(*g) for g in zip(kernel, stride, padding, dilation))
