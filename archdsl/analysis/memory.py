@@ -1,0 +1,73 @@
+"""Activation memory: peak for inference by liveness, and what training keeps.
+
+Views (flatten, reshape, split, ...) and in-place ops share their input's
+storage; a storage is live from the node that allocates it until the last
+node that reads it or any of its aliases (graph outputs stay live to the end).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from archdsl.ir.graph import Graph, Node
+from archdsl.ops import OPS
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Activation memory at batch 1, in bytes."""
+
+    peak_inference: int
+    """Most bytes of activations alive at once while running the inference schedule."""
+    training: int
+    """Bytes of all distinct activation storages of one forward pass: what autograd
+    may keep for the backward pass (an upper bound; parameters and grads excluded)."""
+    peak_step: str
+    """The node at which the inference peak happens."""
+
+
+def _storages(graph: Graph, nodes: list[Node]) -> tuple[dict[str, str], dict[str, int]]:
+    """Each node's storage root, and each root's size in bytes."""
+    root: dict[str, str] = {}
+    size: dict[str, int] = {}
+    for node in nodes:
+        op = OPS[node.op]
+        shares = bool(node.inputs) and op.shares_input(node.attrs)
+        owner = root[node.inputs[0].node] if shares else node.name
+        root[node.name] = owner
+        size[owner] = max(size.get(owner, 0), sum(t.nbytes() for t in graph.types[node.name]))
+    return root, size
+
+
+def peak_activation(graph: Graph, keep: frozenset[str]) -> tuple[int, str]:
+    """Peak live activation bytes over the schedule restricted to `keep`."""
+    order = [node for node in graph if node.name in keep]
+    root, size = _storages(graph, order)
+    last: dict[str, int] = {}
+    for index, node in enumerate(order):
+        last[root[node.name]] = max(last.get(root[node.name], index), index)
+        for ref in node.inputs:
+            last[root[ref.node]] = index
+    for output in graph.outputs.values():
+        if output.ref.node in keep:
+            last[root[output.ref.node]] = len(order)
+    ends: dict[int, list[str]] = defaultdict(list)
+    for owner, index in last.items():
+        ends[index].append(owner)
+    live = peak = 0
+    peak_node = ""
+    for index, node in enumerate(order):
+        if root[node.name] == node.name:
+            live += size[node.name]
+        if live > peak:
+            peak, peak_node = live, node.name
+        live -= sum(size[owner] for owner in ends[index])
+    return peak, peak_node
+
+
+def memory(graph: Graph, inference: frozenset[str]) -> Memory:
+    """Inference peak over `inference` nodes; training storage over the whole graph."""
+    peak, at = peak_activation(graph, inference)
+    _, sizes = _storages(graph, list(graph))
+    return Memory(peak_inference=peak, training=sum(sizes.values()), peak_step=at)

@@ -1,0 +1,125 @@
+"""Receptive fields, per node and spatial axis, by the closed-form recurrences of
+Araujo, Norris & Sim, "Computing Receptive Fields of Convolutional Neural
+Networks", Distill 2019 (eqs. for r_0, S_0 and u_0):
+
+    size_out  = size_in + (kernel - 1) × stride_in
+    stride_out = stride_in × stride
+    start_out = start_in - padding × stride_in
+
+Output unit v of a node sees input positions [start + v·stride, start + v·stride
++ size - 1]. Transposed convolution and upsampling enter as fractional strides
+(see `Window.transposed`). Where paths merge, the field is the union of the
+branches' fields (the max size when they are centred alike); different strides
+or centres are reported as warnings. A node whose output depends on the whole
+input (global pooling, flatten) has no field (None).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from archdsl.ir.graph import Graph, Node
+from archdsl.ops import OPS, Receptive, Window
+
+
+@dataclass(frozen=True)
+class AxisField:
+    """The receptive field of output unit 0 along one spatial axis, in input pixels."""
+
+    size: Fraction
+    stride: Fraction
+    start: Fraction
+
+    @property
+    def pixels(self) -> int:
+        """How many input pixels one output unit can see (the max over units)."""
+        return math.floor(self.size - 1) + 1
+
+    @property
+    def center(self) -> Fraction:
+        return self.start + (self.size - 1) / 2
+
+    def step(self, window: Window) -> "AxisField":
+        return AxisField(
+            size=self.size + (window.kernel - 1) * self.stride,
+            stride=self.stride * window.stride,
+            start=self.start - window.padding * self.stride,
+        )
+
+
+Field = tuple[AxisField, ...] | None
+
+
+@dataclass(frozen=True)
+class FieldWarning:
+    """A merge of branches whose fields disagree."""
+
+    node: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ReceptiveFields:
+    fields: dict[str, Field]
+    warnings: tuple[FieldWarning, ...]
+
+
+UNIT = AxisField(Fraction(1), Fraction(1), Fraction(0))
+
+
+def receptive_fields(graph: Graph) -> ReceptiveFields:
+    """The field of every node (None where it is global or not spatial)."""
+    fields: dict[str, Field] = {}
+    warnings: list[FieldWarning] = []
+    for node in graph:
+        if node.op == "input":
+            shape = graph.types[node.name][0].shape
+            fields[node.name] = (UNIT,) * (len(shape) - 2) if len(shape) >= 3 else None
+            continue
+        merged = _merge(node, [fields[ref.node] for ref in node.inputs], warnings)
+        fields[node.name] = _apply(graph, node, merged)
+    return ReceptiveFields(fields, tuple(warnings))
+
+
+def _apply(graph: Graph, node: Node, field: Field) -> Field:
+    op = OPS[node.op]
+    step = op.receptive(node.attrs, graph.input_types(node), graph.types[node.name])
+    if field is None or step == Receptive.GLOBAL:
+        return None
+    if step == Receptive.SAME:
+        return field
+    if len(step) != len(field):
+        return None
+    return tuple(axis.step(window) for axis, window in zip(field, step))
+
+
+def _merge(node: Node, fields: list[Field], warnings: list[FieldWarning]) -> Field:
+    if not fields:
+        return None
+    if len(fields) == 1 or any(f is None for f in fields) or len({len(f) for f in fields}) != 1:  # type: ignore[arg-type]
+        return fields[0] if len(fields) == 1 else None
+    axes = []
+    messages: dict[str, None] = {}
+    for branch in zip(*fields):  # type: ignore[misc]
+        strides = {a.stride for a in branch}
+        centers = {a.center for a in branch}
+        if len(strides) > 1:
+            messages[f"merges branches with different effective strides {_show(strides)}"] = None
+        elif len(centers) > 1:
+            messages[f"merges branches whose fields are misaligned (centres {_show(centers)})"] = None
+        start = min(a.start for a in branch)
+        end = max(a.start + a.size - 1 for a in branch)
+        axes.append(AxisField(end - start + 1, max(strides), start))
+    warnings.extend(FieldWarning(node.name, message) for message in messages)
+    return tuple(axes)
+
+
+def _show(values: set[Fraction]) -> str:
+    return "/".join(str(number(v)) for v in sorted(values))
+
+
+def number(value: Fraction) -> int | float:
+    """A Fraction as JSON wants it: an int when whole."""
+    return int(value) if value.denominator == 1 else float(value)

@@ -1,0 +1,118 @@
+"""Rows of an analysis report, optionally rolled up by block scope, and its JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from archdsl.analysis import Analysis
+from archdsl.analysis.receptive import Field, number
+from archdsl.ir.graph import Ref
+from archdsl.ir.types import Dim
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a report: a node, or a block scope rolled up at `--depth`."""
+
+    name: str
+    op: str
+    scope: str
+    inputs: tuple[str, ...]
+    shape: tuple[Dim, ...]
+    params: int
+    macs: int
+    field: Field
+    train_only: bool
+
+
+def rows(analysis: Analysis, depth: int | None = None) -> list[Row]:
+    """One row per node; with `depth`, scopes deeper than it become one row each."""
+    graph = analysis.graph
+    found: list[Row] = []
+    rolled: dict[str, int] = {}
+    for node in graph:
+        scope = _ancestor_at(node.scope, depth) if depth is not None else None
+        if scope is None:
+            found.append(_node_row(analysis, node.name))
+        elif scope not in rolled:
+            rolled[scope] = len(found)
+            found.append(_scope_row(analysis, scope))
+    return found
+
+
+def _ancestor_at(scope: str, depth: int) -> str | None:
+    parts = scope.split(".") if scope else []
+    return ".".join(parts[: depth + 1]) if len(parts) > depth else None
+
+
+def _node_row(analysis: Analysis, name: str) -> Row:
+    graph, cost = analysis.graph, analysis.costs[name]
+    node = graph.nodes[name]
+    return Row(
+        name=name,
+        op=node.op,
+        scope=node.scope,
+        inputs=tuple(str(r) for r in node.inputs),
+        shape=graph.types[name][0].shape,
+        params=cost.params,
+        macs=cost.macs,
+        field=analysis.fields.fields[name],
+        train_only=name not in analysis.inference and node.op != "input",
+    )
+
+
+def _scope_row(analysis: Analysis, scope_name: str) -> Row:
+    graph = analysis.graph
+    scope = graph.scopes[scope_name]
+    members = [n for n in graph if n.scope == scope_name or n.scope.startswith(scope_name + ".")]
+    out: Ref = scope.outputs[0] if scope.outputs else Ref(members[-1].name)
+    kind = scope.block or scope.kind
+    return Row(
+        name=scope_name,
+        op=f"{scope.kind}:{kind}" if scope.block else scope.kind,
+        scope=scope.parent,
+        inputs=tuple(str(r) for r in scope.inputs),
+        shape=graph.type_of(out).shape,
+        params=sum(analysis.costs[n.name].params for n in members),
+        macs=sum(analysis.costs[n.name].macs for n in members if n.name in analysis.inference),
+        field=analysis.fields.fields[out.node],
+        train_only=all(n.name not in analysis.inference for n in members),
+    )
+
+
+def field_json(field: Field) -> dict[str, list[int | float]] | None:
+    if field is None:
+        return None
+    return {
+        "size": [axis.pixels for axis in field],
+        "stride": [number(axis.stride) for axis in field],
+        "start": [number(axis.start) for axis in field],
+    }
+
+
+def to_json(analysis: Analysis, depth: int | None = None) -> dict[str, Any]:
+    """The documented, stable JSON form of `archdsl analyze --format json`."""
+    graph = analysis.graph
+    return {
+        "name": graph.name,
+        "inputs": {name: list(t.shape) for name, t in graph.inputs.items()},
+        "totals": asdict(analysis.totals),
+        "nodes": [
+            {
+                "name": row.name,
+                "op": row.op,
+                "scope": row.scope,
+                "inputs": list(row.inputs),
+                "shape": list(row.shape),
+                "params": row.params,
+                "macs": row.macs,
+                "rf": field_json(row.field),
+                "train_only": row.train_only,
+            }
+            for row in rows(analysis, depth)
+        ],
+        "outputs": {name: list(graph.type_of(out.ref).shape) for name, out in graph.outputs.items()},
+        "train_only_outputs": [name for name, out in graph.outputs.items() if out.train_only],
+        "warnings": [{"node": w.node, "message": w.message} for w in analysis.fields.warnings],
+    }

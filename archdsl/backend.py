@@ -1,0 +1,64 @@
+"""The backend registry: lowerings are found through the `archdsl.backends` entry points.
+
+The core never imports a backend by name. A backend package exposes a `Backend`
+object and names it in its distribution's entry points, e.g.
+
+    [project.entry-points."archdsl.backends"]
+    torch = "backends.torch:BACKEND"
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any, Callable
+
+from archdsl.errors import BackendError, did_you_mean
+
+if TYPE_CHECKING:
+    from archdsl.model import Model
+
+GROUP = "archdsl.backends"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What a backend offers the core: a Python lowering and, optionally, CLI hooks."""
+
+    name: str
+    description: str
+    lower: Callable[..., Any]
+    """`lower(model, **options)`: the backend's object (a module, a ModelProto, a Digraph)."""
+    build: Callable[["Model", argparse.Namespace], str] | None = None
+    """`archdsl build --backend NAME`: writes `args.output` atomically, returns a summary."""
+    add_build_arguments: Callable[[argparse._ArgumentGroup], None] | None = None
+    """Extra options of `archdsl build` for this backend (names must not clash)."""
+    register_commands: Callable[[Any], None] | None = None
+    """Adds the backend's own subcommands (`render`, `export`, ...) to the CLI."""
+    ops: Callable[[], set[str]] | None = None
+    """The op names this backend can lower (for coverage reports)."""
+
+
+@cache
+def backends() -> dict[str, Backend]:
+    """Every installed backend, by name, sorted."""
+    found: dict[str, Backend] = {}
+    for point in sorted(entry_points(group=GROUP), key=lambda p: p.name):
+        backend = point.load()
+        if not isinstance(backend, Backend):
+            raise BackendError(f"entry point '{point.name}' of {GROUP} is not an archdsl Backend")
+        found[backend.name] = backend
+    return found
+
+
+def get_backend(name: str) -> Backend:
+    """The backend called `name`, or a BackendError listing what is installed."""
+    found = backends()
+    if name not in found:
+        raise BackendError(
+            f"no backend '{name}' is installed",
+            hint=did_you_mean(name, found) or f"installed: {', '.join(found) or 'none'}",
+        )
+    return found[name]

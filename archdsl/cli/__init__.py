@@ -1,0 +1,55 @@
+"""The `archdsl` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+
+from archdsl import __version__
+from archdsl.backend import backends
+from archdsl.errors import ArchdslError
+
+REPORT_URL = "https://github.com/archdsl/archdsl/issues"
+
+
+def parser() -> argparse.ArgumentParser:
+    """The full argument parser: core commands plus every backend's own."""
+    from archdsl.cli.commands import add_commands
+
+    root = argparse.ArgumentParser(prog="archdsl", description="Compile neural-network architecture specs.")
+    root.add_argument("--version", action="version", version=f"archdsl {__version__}")
+    root.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_commands(sub)
+    for backend in backends().values():
+        if backend.register_commands is not None:
+            backend.register_commands(sub)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; user mistakes exit 2 with a located message, internal bugs exit 1."""
+    args = None
+    try:
+        args = parser().parse_args(argv)
+        return int(args.run(args) or 0)
+    except ArchdslError as error:
+        print(error.format(), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if args is not None and getattr(args, "debug", False):
+            traceback.print_exc()
+        print(f"internal error: {type(exc).__name__}: {exc}\n"
+              f"  this is a bug in archdsl; please report it at {REPORT_URL} "
+              "(rerun with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The core subcommands: validate, analyze, list, schema, build."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from archdsl.analysis.formats import FORMATS, human
+from archdsl.backend import backends, get_backend
+from archdsl.cli.common import add_spec_arguments, emit, load_model
+from archdsl.cli.library import list_library
+from archdsl.errors import ArchdslError, BackendError, ErrorGroup
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register the core subcommands."""
+    p = sub.add_parser("validate", help="check specs: schema, references, shapes")
+    add_spec_arguments(p, many=True)
+    p.set_defaults(run=validate)
+
+    p = sub.add_parser("analyze", help="shapes, params, MACs, memory, receptive field (no forward pass)")
+    add_spec_arguments(p)
+    p.add_argument("--format", choices=sorted(FORMATS), default="table")
+    p.add_argument("--depth", type=int, default=None, help="roll block scopes deeper than N into one row")
+    p.add_argument("-o", "--output", help="write the report to a file (atomically)")
+    p.set_defaults(run=analyze)
+
+    p = sub.add_parser("list", help="the spec library, a line per model")
+    p.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    p.set_defaults(run=list_library)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the spec language")
+    p.add_argument("-o", "--output", help="write it to a file (atomically)")
+    p.set_defaults(run=schema)
+
+    p = sub.add_parser("build", help="lower a spec through a backend (torch, onnx, graphviz, ...)")
+    add_spec_arguments(p)
+    p.add_argument("--backend", required=True, help=f"one of: {', '.join(backends()) or 'none installed'}")
+    p.add_argument("-o", "--output", help="artifact to write; its suffix picks the format")
+    for backend in backends().values():
+        if backend.add_build_arguments is not None:
+            backend.add_build_arguments(p.add_argument_group(f"{backend.name} backend"))
+    p.set_defaults(run=build)
+
+
+def validate(args: argparse.Namespace) -> int:
+    errors: list[ArchdslError] = []
+    for spec in args.specs:
+        try:
+            model = load_model(args, spec)
+        except ArchdslError as error:
+            errors.append(error)
+            continue
+        print(f"ok  {spec}: {model.graph.name}, {len(model.graph)} nodes")
+    if errors:
+        print("\n".join(e.format() for e in errors), file=sys.stderr)
+        return 2
+    return 0
+
+
+def analyze(args: argparse.Namespace) -> int:
+    model = load_model(args)
+    emit(FORMATS[args.format](model.analyze(), args.depth), args.output)
+    return 0
+
+
+def schema(args: argparse.Namespace) -> int:
+    from archdsl.spec.jsonschema import json_schema
+
+    emit(json.dumps(json_schema(), indent=2, sort_keys=True) + "\n", args.output)
+    return 0
+
+
+def build(args: argparse.Namespace) -> int:
+    backend = get_backend(args.backend)
+    if backend.build is None:
+        raise BackendError(f"backend '{backend.name}' has no `build` command")
+    started = time.perf_counter()
+    model = load_model(args)
+    summary = backend.build(model, args)
+    totals = model.analyze().totals
+    print(f"{model.graph.name}: {totals.params:,} params, {human(totals.macs)} MACs "
+          f"[{backend.name}, {time.perf_counter() - started:.2f} s]")
+    if summary:
+        print(summary)
+    return 0
+
+
+__all__ = ["add_commands", "ErrorGroup"]

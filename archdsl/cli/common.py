@@ -1,0 +1,89 @@
+"""Arguments shared by commands that take a spec, and turning them into a Model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+import yaml
+
+from archdsl.errors import ArchdslError, SpecError
+from archdsl.fileio import write_atomic
+from archdsl.limits import DEFAULT_LIMITS, Limits
+from archdsl.model import Model, load
+
+
+def add_spec_arguments(parser: argparse.ArgumentParser, many: bool = False) -> None:
+    """SPEC plus `-p key=value`, `--input`, `--limit`."""
+    if many:
+        parser.add_argument("specs", nargs="+", metavar="SPEC", help="spec files or library names")
+    else:
+        parser.add_argument("spec", metavar="SPEC", help="a spec file or a library name (e.g. resnet50)")
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a spec param; VALUE is YAML (e.g. -p layers=[3,4,23,3])")
+    parser.add_argument("--input", action="append", default=[], metavar="[NAME=]CxHxW",
+                        help="override an input's shape (without batch), e.g. --input 3x299x299")
+    parser.add_argument("--limit", action="append", default=[], metavar="NAME=N",
+                        help="raise or lower a safety limit (see docs/spec-language.md)")
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise SpecError(f"-p expects KEY=VALUE, got '{item}'")
+        try:
+            params[key.strip()] = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            raise SpecError(f"-p {key}: '{text}' is not a valid YAML value") from None
+    return params
+
+
+def parse_inputs(items: list[str]) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    for item in items:
+        name, sep, dims = item.rpartition("=")
+        try:
+            shape = tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            raise SpecError(f"--input expects sizes like 3x224x224, got '{dims}'") from None
+        if any(d < 1 for d in shape):
+            raise SpecError(f"--input sizes must be positive, got '{dims}'")
+        shapes[name if sep else ""] = shape
+    return shapes
+
+
+def parse_limits(items: list[str]) -> Limits:
+    overrides: dict[str, int] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise SpecError(f"--limit expects NAME=N, got '{item}'")
+        overrides[key.strip()] = int(value)
+    try:
+        return DEFAULT_LIMITS.with_overrides(overrides)
+    except KeyError as exc:
+        known = ", ".join(f.name for f in DEFAULT_LIMITS.__dataclass_fields__.values())
+        raise SpecError(f"unknown limit '{exc.args[0]}'", hint=f"limits: {known}") from None
+
+
+def load_model(args: argparse.Namespace, spec: str | None = None) -> Model:
+    """Load the spec named on the command line with its overrides."""
+    limits = parse_limits(args.limit)
+    shapes = parse_inputs(args.input)
+    return load(spec or args.spec, input_shapes=shapes, limits=limits, **parse_params(args.param))
+
+
+def emit(text: str, output: str | None) -> None:
+    """Print `text`, or write it atomically to `output`."""
+    if output:
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+def fail(error: ArchdslError) -> int:
+    print(error.format(), file=sys.stderr)
+    return 2

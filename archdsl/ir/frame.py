@@ -1,0 +1,122 @@
+"""Name scopes during expansion: what a `from:` or an expression can see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from archdsl.errors import SpecError, did_you_mean
+from archdsl.ir.graph import Ref
+from archdsl.spec.expr import TensorInfo
+
+
+@dataclass
+class ScopeValue:
+    """What a finished scope (block instance, sub-graph, repeat group) exposes."""
+
+    name: str
+    outputs: dict[str, Ref]
+    names: dict[str, "Value"]
+
+    @property
+    def default(self) -> Ref:
+        return next(iter(self.outputs.values()))
+
+
+Value = Ref | ScopeValue
+
+
+@dataclass
+class Frame:
+    """One graph list being expanded: its name prefix, visible names and cursor."""
+
+    scope: str
+    names: dict[str, Value] = field(default_factory=dict)
+    parent: "Frame | None" = None
+    """Lexically enclosing frame (inline sub-graphs see their parent's names)."""
+    previous: Ref | None = None
+    position: int = 0
+    depth: int = 0
+    pending: set[str] = field(default_factory=set)
+    """Names defined later in the list being expanded (for a better error)."""
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.scope}." if self.scope else ""
+
+    def child(self, scope: str, lexical: bool) -> "Frame":
+        return Frame(scope=scope, parent=self if lexical else None, depth=self.depth + 1)
+
+    def find(self, name: str) -> Value | None:
+        frame: Frame | None = self
+        while frame is not None:
+            if name in frame.names:
+                return frame.names[name]
+            frame = frame.parent
+        return None
+
+    def visible(self) -> list[str]:
+        seen: list[str] = []
+        frame: Frame | None = self
+        while frame is not None:
+            seen.extend(frame.names)
+            frame = frame.parent
+        return seen
+
+    def lookup(self, text: str) -> tuple[Value, str | None]:
+        """Resolve `name`, `name.inner` or `name:port`; returns the value and the port text."""
+        path, _, port = text.partition(":")
+        head, *rest = path.split(".")
+        value = self.find(head)
+        if value is None:
+            raise self.unknown(head)
+        for index, part in enumerate(rest):
+            if not isinstance(value, ScopeValue) or part not in value.names:
+                inside = ".".join([head, *rest[:index]])
+                if not isinstance(value, ScopeValue):
+                    raise SpecError(f"'{inside}' is a node, not a scope; it has no '{part}'")
+                raise SpecError(
+                    f"'{inside}' has no node or output '{part}'",
+                    hint=did_you_mean(part, value.names),
+                )
+            value = value.names[part]
+        return value, (port or None)
+
+    def unknown(self, name: str) -> SpecError:
+        if name in self.pending:
+            return SpecError(
+                f"'{name}' is defined later in this graph; `from` may only name earlier nodes",
+                hint="move the node up, or reference an earlier one (this would make a cycle)",
+            )
+        return SpecError(
+            f"unknown name '{name}'",
+            hint=did_you_mean(name, self.visible()) or f"visible here: {', '.join(self.visible()[-8:])}",
+        )
+
+
+class ExprEnv(Mapping[str, Any]):
+    """The names an expression sees: params and loop variables, then tensors in scope."""
+
+    def __init__(self, values: Mapping[str, Any], frame: Frame, shapes: Mapping[str, Any]) -> None:
+        self.values = values
+        self.frame = frame
+        self.shapes = shapes
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.values:
+            return self.values[key]
+        value = self.frame.find(key)
+        if value is None:
+            raise KeyError(key)
+        ref = value.default if isinstance(value, ScopeValue) else value
+        return TensorInfo(tuple(self.shapes[ref.node][ref.port].shape[1:]))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.values or (isinstance(key, str) and self.frame.find(key) is not None)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.values
+        yield from self.frame.visible()
+
+    def __len__(self) -> int:
+        return len(self.values) + len(self.frame.visible())

@@ -1,0 +1,119 @@
+"""The graph IR: small frozen node records in a networkx DiGraph.
+
+networkx holds the topology (for algorithms); operand order lives in
+`Node.inputs`, because a DiGraph merges parallel edges (`add(x, x)`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import networkx as nx
+
+from archdsl.errors import Span
+from archdsl.ir.types import TensorType
+from archdsl.ops.base import OpAttrs
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One output of one node: `node` is a dotted name, `port` the output index."""
+
+    node: str
+    port: int = 0
+
+    def __str__(self) -> str:
+        return self.node if self.port == 0 else f"{self.node}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One op instance."""
+
+    name: str
+    op: str
+    attrs: OpAttrs
+    inputs: tuple[Ref, ...]
+    span: Span
+    scope: str = ""
+    """Dotted name of the innermost scope (block instance) it was expanded in; '' at top."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A block instance, inline sub-graph or repeat group: a cluster in diagrams."""
+
+    name: str
+    kind: str
+    """'block' (an instance of `block`), 'graph' (inline sub-graph) or 'repeat'."""
+    block: str | None
+    params: tuple[tuple[str, Any], ...]
+    span: Span
+    parent: str
+    inputs: tuple[Ref, ...] = ()
+    outputs: tuple[Ref, ...] = ()
+    """What flows in and out of the scope (for collapsed views)."""
+
+    @property
+    def depth(self) -> int:
+        return self.name.count(".") + 1 if self.name else 0
+
+
+@dataclass(frozen=True)
+class Output:
+    """A named graph output."""
+
+    name: str
+    ref: Ref
+    train_only: bool
+    span: Span
+
+
+@dataclass
+class Graph:
+    """An expanded architecture: nodes in schedule (topological) order, with types."""
+
+    name: str
+    nodes: dict[str, Node]
+    outputs: dict[str, Output]
+    scopes: dict[str, Scope]
+    types: dict[str, tuple[TensorType, ...]]
+    """Output types of every node, from shape inference during expansion."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    _dag: nx.DiGraph | None = field(default=None, repr=False)
+
+    @property
+    def dag(self) -> nx.DiGraph:
+        """Topology as a networkx DiGraph (built on first use)."""
+        if self._dag is None:
+            dag = nx.DiGraph()
+            dag.add_nodes_from(self.nodes)
+            dag.add_edges_from((ref.node, node.name) for node in self.nodes.values() for ref in node.inputs)
+            self._dag = dag
+        return self._dag
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def type_of(self, ref: Ref) -> TensorType:
+        return self.types[ref.node][ref.port]
+
+    def input_types(self, node: Node) -> list[TensorType]:
+        return [self.type_of(ref) for ref in node.inputs]
+
+    @property
+    def inputs(self) -> dict[str, TensorType]:
+        """Graph inputs by name."""
+        return {n.name: self.types[n.name][0] for n in self.nodes.values() if n.op == "input"}
+
+    def consumers(self) -> dict[str, list[str]]:
+        """For each node, the nodes that read any of its outputs, in schedule order."""
+        found: dict[str, list[str]] = {name: [] for name in self.nodes}
+        for node in self.nodes.values():
+            for ref in dict.fromkeys(r.node for r in node.inputs):
+                found[ref].append(node.name)
+        return found

@@ -1,0 +1,61 @@
+"""The Python API: `archdsl.load(spec, **params)` and what it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Mapping
+
+from archdsl.analysis import Analysis, analyze
+from archdsl.backend import get_backend
+from archdsl.ir.expand import expand
+from archdsl.ir.graph import Graph
+from archdsl.limits import DEFAULT_LIMITS, Limits
+from archdsl.spec.loader import Spec, load_spec
+
+
+@dataclass
+class Model:
+    """A loaded, expanded architecture. Analyses are computed once, on first use."""
+
+    spec: Spec
+    graph: Graph
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        return analyze(self.graph)
+
+    def analyze(self) -> Analysis:
+        """Shapes, params, MACs, memory and receptive fields (no forward pass)."""
+        return self.analysis
+
+    def lower(self, backend: str, **options: Any) -> Any:
+        """Lower through a named backend (`torch`, `onnx`, `graphviz`, or a plugin's)."""
+        return get_backend(backend).lower(self, **options)
+
+    def to_torch(self, **options: Any) -> Any:
+        """A `torch.fx.GraphModule` built from the spec (needs the torch backend)."""
+        return self.lower("torch", **options)
+
+    def to_onnx(self, **options: Any) -> Any:
+        """An ONNX `ModelProto` emitted from the IR (needs the onnx backend)."""
+        return self.lower("onnx", **options)
+
+    def to_graphviz(self, **options: Any) -> Any:
+        """A `graphviz.Digraph` of the architecture (needs the graphviz backend)."""
+        return self.lower("graphviz", **options)
+
+
+def load(
+    spec: str | Path,
+    *,
+    input_shapes: Mapping[str, tuple[int, ...]] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    **params: Any,
+) -> Model:
+    """Load a spec (library name or path), bind `params`, expand it into a Model."""
+    resolved = load_spec(str(spec), limits)
+    graph = expand(resolved, params, input_shapes, limits)
+    return Model(resolved, graph, dict(params))

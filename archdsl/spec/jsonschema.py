@@ -1,0 +1,77 @@
+"""A JSON Schema of the spec language for editors (yaml-language-server).
+
+The structure comes from the pydantic models; graph items get one schema per
+registered op (its attributes), so editors complete op names and attributes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archdsl.ops import OPS
+from archdsl.spec.schema import BlockDecl, InputDecl, SpecFile
+
+SCHEMA_ID = "https://archdsl.dev/schema/v1.json"
+
+_COMMON_NODE: dict[str, Any] = {
+    "from": {
+        "description": "input(s): earlier node names, `scope.node`, `node:port`; default: the previous node",
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "object"}],
+    },
+    "when": {"description": "condition; when false the node is an identity of its input", "type": ["boolean", "string"]},
+    "repeat": {"description": "repeat count (instances named 0, 1, ... or by `name`)", "type": ["integer", "string"]},
+    "var": {"description": "name of the repeat index variable (default i)", "type": "string"},
+    "name": {"description": "instance-name pattern of a repeat, e.g. denselayer${i + 1}", "type": "string"},
+}
+
+
+def _op_schema(name: str) -> dict[str, Any]:
+    op = OPS[name]
+    attrs = op.Attrs.model_json_schema()
+    properties = {"op": {"const": name, "description": op.doc}, **_COMMON_NODE}
+    for key, prop in attrs.get("properties", {}).items():
+        properties[key] = {"anyOf": [prop, {"type": "string", "pattern": r"^\$\{.*\}$"}], "description": prop.get("description", key)}
+    return {"type": "object", "properties": properties, "required": ["op"], "additionalProperties": False,
+            **({"$defs": attrs["$defs"]} if "$defs" in attrs else {})}
+
+
+def json_schema() -> dict[str, Any]:
+    """The whole language as one JSON Schema document (draft 2020-12)."""
+    ops = sorted(name for name in OPS if name != "input")
+    node_defs = {f"op_{name}": _op_schema(name) for name in ops}
+    structural = {
+        "type": "object",
+        "properties": {
+            **_COMMON_NODE,
+            "block": {"type": "string", "description": "a block to instantiate"},
+            "with": {"type": "object", "description": "block arguments"},
+            "graph": {"$ref": "#/$defs/graph"},
+            "outputs": {"type": "array"},
+        },
+        "anyOf": [{"required": ["block"]}, {"required": ["graph"]}],
+        "additionalProperties": False,
+    }
+    definition = {"anyOf": [{"$ref": f"#/$defs/op_{name}"} for name in ops] + [{"$ref": "#/$defs/structural"}]}
+    item = {
+        "anyOf": [
+            {"type": "string", "enum": ops, "description": "an anonymous op without attributes"},
+            {"$ref": "#/$defs/definition"},
+            {"type": "object", "minProperties": 1, "maxProperties": 1,
+             "additionalProperties": {"anyOf": [{"$ref": "#/$defs/definition"}, {"type": "string", "enum": ops}]}},
+        ]
+    }
+    schema = SpecFile.model_json_schema()
+    defs = schema.setdefault("$defs", {})
+    defs.update(node_defs)
+    defs["structural"] = structural
+    defs["definition"] = definition
+    defs["graph"] = {"type": "array", "items": item}
+    defs["BlockDecl"] = BlockDecl.model_json_schema(ref_template="#/$defs/{model}")
+    defs["BlockDecl"].pop("$defs", None)
+    defs["BlockDecl"]["properties"]["graph"] = {"$ref": "#/$defs/graph"}
+    defs.setdefault("InputDecl", InputDecl.model_json_schema())
+    schema["properties"]["graph"] = {"$ref": "#/$defs/graph"}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = SCHEMA_ID
+    schema["title"] = "archdsl spec (language version 1)"
+    return schema

@@ -1,0 +1,233 @@
+"""Reading spec files: YAML → schema check → `extends`/`use` resolution → one Spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from archdsl.errors import ArchdslError, ErrorGroup, LimitError, SpecError, did_you_mean
+from archdsl.limits import Limits
+from archdsl.spec.library import resolve_spec
+from archdsl.spec.params import parse_decl
+from archdsl.spec.schema import (
+    SCHEMA_KEYS,
+    BlockDecl,
+    InputDecl,
+    ParamDecl,
+    SpecFile,
+    TorchvisionRef,
+)
+from archdsl.spec.yamlpos import Document, Path as YPath, load_yaml
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a piece of a spec came from: a document and a path inside it."""
+
+    doc: Document
+    path: YPath
+
+    def at(self, *more: str | int) -> "Source":
+        return Source(self.doc, self.path + more)
+
+    @property
+    def span(self):  # noqa: ANN201 - Span, imported lazily to keep this light
+        return self.doc.span(self.path)
+
+
+@dataclass
+class Block:
+    """A block definition together with its origin."""
+
+    name: str
+    decl: BlockDecl
+    params: dict[str, ParamDecl]
+    source: Source
+
+
+@dataclass
+class Spec:
+    """A fully resolved spec: its own file merged over what it extends and uses."""
+
+    name: str
+    file: str
+    description: str = ""
+    paper: str = ""
+    torchvision: TorchvisionRef | None = None
+    params: dict[str, ParamDecl] = field(default_factory=dict)
+    param_sources: dict[str, Source] = field(default_factory=dict)
+    inputs: dict[str, InputDecl] = field(default_factory=dict)
+    input_sources: dict[str, Source] = field(default_factory=dict)
+    blocks: dict[str, Block] = field(default_factory=dict)
+    graph: list[Any] | None = None
+    graph_source: Source | None = None
+    outputs: list[Any] | None = None
+    outputs_source: Source | None = None
+
+
+def load_spec(name_or_path: str, limits: Limits) -> Spec:
+    """Load a spec by library name or path, following `extends` and `use`."""
+    path = resolve_spec(name_or_path)
+    spec = _Loader(limits).load(path, chain=())
+    if spec.graph is None or spec.graph_source is None:
+        raise SpecError("the spec has no `graph:`", spec.graph_source.span if spec.graph_source else None)
+    if not spec.inputs:
+        raise SpecError("the spec declares no `inputs:`", hint="add e.g. `inputs: {x: [3, 224, 224]}`")
+    return spec
+
+
+class _Loader:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+
+    def read(self, path: Path) -> tuple[Document, SpecFile]:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise SpecError(f"cannot read '{path}': {exc.strerror}") from None
+        if len(raw) > self.limits.file_bytes:
+            raise LimitError(
+                f"'{path}' is larger than the limit of {self.limits.file_bytes} bytes",
+                hint="raise it with --limit file_bytes=N if the file is genuine",
+            )
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SpecError(f"'{path}' is not UTF-8 text (byte {exc.start})") from None
+        doc = load_yaml(text, str(path), self.limits)
+        if not isinstance(doc.data, dict):
+            raise SpecError("a spec must be a YAML mapping with `archdsl: 1` at the top", doc.span(()))
+        return doc, validate_model(SpecFile, doc.data, doc, ())
+
+    def load(self, path: Path, chain: tuple[Path, ...]) -> Spec:
+        doc, model = self.read(path)
+        spec = self.base_of(model, doc, path, chain)
+        for index, used in enumerate(model.use):
+            self.merge_blocks(spec, self.follow(used, doc, ("use", index), path, chain))
+        self.apply(spec, model, doc)
+        return spec
+
+    def base_of(self, model: SpecFile, doc: Document, path: Path, chain: tuple[Path, ...]) -> Spec:
+        if model.extends is None:
+            return Spec(name=model.name or path.stem, file=str(path))
+        parent = self.follow(model.extends, doc, ("extends",), path, chain)
+        parent.file = str(path)
+        return parent
+
+    def follow(
+        self, target: str, doc: Document, where: YPath, path: Path, chain: tuple[Path, ...]
+    ) -> Spec:
+        """Load a file named by `extends`/`use`, relative to the naming file."""
+        resolved = (path.parent / target).resolve()
+        here = path.resolve()
+        try:
+            if resolved in chain or resolved == here:
+                cycle = " → ".join(p.name for p in (*chain, here, resolved))
+                raise SpecError(f"`extends`/`use` cycle: {cycle}")
+            if len(chain) + 1 >= self.limits.import_depth:
+                raise LimitError(
+                    f"`extends`/`use` chain deeper than the limit of {self.limits.import_depth}"
+                )
+            if not resolved.is_file():
+                raise SpecError(f"file '{target}' not found (looked in {path.parent})")
+            return self.load(resolved, chain + (here,))
+        except ArchdslError as error:
+            raise error.located(doc.span(where))
+
+    def merge_blocks(self, spec: Spec, used: Spec) -> None:
+        spec.blocks.update(used.blocks)
+        for name, decl in used.params.items():
+            spec.params.setdefault(name, decl)
+            spec.param_sources.setdefault(name, used.param_sources[name])
+
+    def apply(self, spec: Spec, model: SpecFile, doc: Document) -> None:
+        """Lay one file's own content over what it extends."""
+        root = Source(doc, ())
+        if model.name:
+            spec.name = model.name
+        spec.description = model.description or spec.description
+        spec.paper = model.paper or spec.paper
+        if model.torchvision is not None:
+            tv = model.torchvision
+            spec.torchvision = TorchvisionRef(model=tv) if isinstance(tv, str) else tv
+        self.apply_params(spec, model.params, root.at("params"))
+        for name, raw in model.inputs.items():
+            decl = raw if isinstance(raw, InputDecl) else InputDecl(shape=raw)
+            spec.inputs[name] = decl
+            spec.input_sources[name] = root.at("inputs", name)
+        for name, decl in model.blocks.items():
+            source = root.at("blocks", name)
+            params = self.block_params(decl, source)
+            spec.blocks[name] = Block(name, decl, params, source)
+        if model.graph is not None:
+            spec.graph, spec.graph_source = model.graph, root.at("graph")
+        if model.outputs is not None:
+            spec.outputs, spec.outputs_source = model.outputs, root.at("outputs")
+
+    def apply_params(self, spec: Spec, raw: dict[str, Any], source: Source) -> None:
+        errors: list[ArchdslError] = []
+        for name, value in raw.items():
+            try:
+                decl = parse_decl(value)
+            except ValidationError as exc:
+                errors.append(SpecError(f"param '{name}': {exc.errors()[0]['msg']}", source.at(name).span))
+                continue
+            inherited = spec.params.get(name)
+            if inherited is not None and not _is_long_form(value) and decl.type != "any":
+                decl = inherited.model_copy(update={"default": value, "required": False})
+            spec.params[name] = decl
+            spec.param_sources[name] = source.at(name)
+        if errors:
+            raise ErrorGroup(errors)
+
+    def block_params(self, decl: BlockDecl, source: Source) -> dict[str, ParamDecl]:
+        params: dict[str, ParamDecl] = {}
+        for name, value in decl.params.items():
+            try:
+                params[name] = parse_decl(value)
+            except ValidationError as exc:
+                span = source.at("params", name).span
+                raise SpecError(f"param '{name}': {exc.errors()[0]['msg']}", span) from None
+        return params
+
+
+def _is_long_form(raw: Any) -> bool:
+    return isinstance(raw, dict) and bool({"type", "default", "doc", "required", "choices"} & set(raw))
+
+
+def validate_model(model: type, data: Any, doc: Document, base: YPath):  # noqa: ANN201
+    """Validate `data` with a pydantic model; errors become located SpecErrors."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ErrorGroup(pydantic_errors(exc, doc, base)) from None
+
+
+def pydantic_errors(exc: ValidationError, doc: Document, base: YPath) -> list[SpecError]:
+    """One SpecError per pydantic error, located at the offending key."""
+    errors: list[SpecError] = []
+    for item in exc.errors():
+        loc = tuple(part for part in item["loc"] if not _is_union_tag(part))
+        hint = did_you_mean(str(loc[-1]), SCHEMA_KEYS) if item["type"] == "extra_forbidden" else None
+        errors.append(SpecError(_message(item, loc), doc.span(base + loc), hint=hint))
+    return errors
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and ("[" in part or part in ("str", "int", "list", "dict", "bool", "float"))
+
+
+def _message(item: dict[str, Any], loc: tuple) -> str:
+    key = ".".join(str(p) for p in loc if p != "from_") or "spec"
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc[-1]}'"
+    if kind == "missing":
+        return f"missing required key '{loc[-1]}'"
+    value = item.get("input")
+    shown = f", got {value!r}" if not isinstance(value, (dict, list)) else ""
+    msg = item["msg"].removeprefix("Value error, ")
+    return f"{key}: {msg}{shown}"

@@ -1,0 +1,134 @@
+"""The pydantic schema of a spec file (language version 1).
+
+The models here check structure. Graph items are validated one by one
+(`NodeBody`) so that every error maps back to the item's YAML position;
+op attributes are validated later, after expressions are evaluated, by the
+op's own attribute model.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ParamType = Literal["int", "float", "bool", "str", "list", "any"]
+PARAM_TYPES: tuple[str, ...] = ("int", "float", "bool", "str", "list", "any")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParamDecl(Strict):
+    """A spec or block parameter: its type, default (absent: required) and doc."""
+
+    type: ParamType = "any"
+    default: Any = None
+    required: bool = False
+    doc: str = ""
+    choices: list[Any] | None = None
+
+
+class InputDecl(Strict):
+    """A graph input: shape without the batch axis, and dtype."""
+
+    shape: list[int | str]
+    dtype: Literal["float32", "float16", "bfloat16", "float64", "int64", "int32", "bool"] = "float32"
+
+
+class OutputDecl(Strict):
+    """A named output: the node it reads and whether it exists only in training."""
+
+    from_: str = Field(alias="from")
+    train_only: bool = False
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class TorchvisionRef(Strict):
+    """The torchvision constructor this spec reproduces (for parity checks)."""
+
+    model: str
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+
+
+NODE_KEYS = ("op", "block", "graph", "repeat", "from", "when", "with", "var", "name", "outputs")
+
+
+class NodeBody(BaseModel):
+    """One graph item. Keys outside NODE_KEYS are op attributes (only with `op`)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    op: str | None = None
+    block: str | None = None
+    graph: list[Any] | None = None
+    repeat: int | str | None = None
+    from_: str | list[str] | dict[str, str] | None = Field(None, alias="from")
+    when: bool | str = True
+    with_: dict[str, Any] = Field(default_factory=dict, alias="with")
+    var: str = "i"
+    name: str | None = None
+    outputs: list[Any] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "NodeBody":
+        kinds = [k for k in ("op", "block", "graph") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            found = " and ".join(kinds) if kinds else "none of them"
+            raise ValueError(f"a graph item needs exactly one of op, block, graph (found {found})")
+        if self.extra_attrs and self.op is None:
+            key = next(iter(self.extra_attrs))
+            raise ValueError(f"unknown key '{key}' (attributes are only allowed on op nodes)")
+        if self.with_ and self.block is None:
+            raise ValueError("`with:` passes block arguments and needs `block:`")
+        if self.name is not None and self.repeat is None:
+            raise ValueError("`name:` sets the instance-name pattern of a `repeat`")
+        return self
+
+    @property
+    def extra_attrs(self) -> dict[str, Any]:
+        return dict(self.__pydantic_extra__ or {})
+
+
+class BlockDecl(Strict):
+    """A reusable sub-graph with typed params, named inputs and outputs."""
+
+    description: str = ""
+    params: dict[str, Any] = Field(default_factory=dict)
+    inputs: list[str] = Field(default_factory=lambda: ["input"])
+    graph: list[Any]
+    outputs: list[Any] | None = None
+
+    @field_validator("inputs")
+    @classmethod
+    def _unique_inputs(cls, inputs: list[str]) -> list[str]:
+        if len(set(inputs)) != len(inputs) or not inputs:
+            raise ValueError("block inputs must be a non-empty list of distinct names")
+        return inputs
+
+
+class SpecFile(Strict):
+    """One YAML file of the language: a model, a variant (`extends`) or a block library."""
+
+    archdsl: Literal[1] = Field(description="language version; must be 1")
+    name: str | None = None
+    description: str = ""
+    paper: str = ""
+    torchvision: TorchvisionRef | str | None = None
+    extends: str | None = None
+    use: list[str] = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, InputDecl | list[int | str]] = Field(default_factory=dict)
+    blocks: dict[str, BlockDecl] = Field(default_factory=dict)
+    graph: list[Any] | None = None
+    outputs: list[Any] | None = None
+
+
+SCHEMA_KEYS: frozenset[str] = frozenset(
+    (field.alias or name)
+    for model in (SpecFile, BlockDecl, InputDecl, OutputDecl, ParamDecl, TorchvisionRef)
+    for name, field in model.model_fields.items()
+)
+"""Every key the schema knows, for 'did you mean' hints."""
