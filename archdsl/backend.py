@@ -42,20 +42,32 @@ class Backend:
 
 
 @cache
-def backends() -> dict[str, Backend]:
-    """Every installed backend, by name, sorted."""
+def _discover() -> tuple[dict[str, Backend], dict[str, str]]:
     found: dict[str, Backend] = {}
+    broken: dict[str, str] = {}
     for point in sorted(entry_points(group=GROUP), key=lambda p: p.name):
-        backend = point.load()
+        try:
+            backend = point.load()
+        except Exception as exc:  # noqa: BLE001 - one broken plugin must not break the others
+            broken[point.name] = f"{type(exc).__name__}: {exc}"
+            continue
         if not isinstance(backend, Backend):
-            raise BackendError(f"entry point '{point.name}' of {GROUP} is not an archdsl Backend")
+            broken[point.name] = f"entry point {point.value} is not an archdsl Backend"
+            continue
         found[backend.name] = backend
-    return found
+    return found, broken
+
+
+def backends() -> dict[str, Backend]:
+    """Every installed backend that loads, by name, sorted."""
+    return _discover()[0]
 
 
 def get_backend(name: str) -> Backend:
-    """The backend called `name`, or a BackendError listing what is installed."""
-    found = backends()
+    """The backend called `name`, or a BackendError saying why it is not available."""
+    found, broken = _discover()
+    if name in broken:
+        raise BackendError(f"backend '{name}' is installed but failed to load: {broken[name]}")
     if name not in found:
         raise BackendError(
             f"no backend '{name}' is installed",
