@@ -11,12 +11,12 @@ class Limits:
 
     file_bytes: int = 1 << 20
     """Largest spec file read, in bytes."""
-    yaml_nodes: int = 200_000
-    """YAML values built from one file, counting every alias expansion."""
+    yaml_nodes: int = 50_000
+    """YAML values built from one file, counting every alias expansion (the library's largest file has ~400)."""
     yaml_depth: int = 64
     """Deepest nesting of YAML mappings and lists."""
-    graph_nodes: int = 200_000
-    """IR nodes one expansion may create."""
+    graph_nodes: int = 50_000
+    """IR nodes and scopes one expansion may create (ResNet-152 has ~550)."""
     repeat: int = 10_000
     """Largest `repeat` count."""
     block_depth: int = 64

@@ -1,4 +1,12 @@
-"""Safe YAML loading that remembers where every key and value came from."""
+"""Safe YAML loading that remembers where every key and value came from.
+
+The document is built straight from parser events with an explicit stack: no
+object construction, no recursion (so no nesting can exhaust the stack), and
+every limit is checked as the events arrive, before any work is spent on a
+value: nesting depth, the number of values (aliases counted as expanded, so a
+"billion laughs" document stops at its first oversized alias) and the size of
+integer literals. libyaml's parser is used when PyYAML was built with it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from archdsl.errors import LimitError, Span, SpecError
 from archdsl.limits import Limits
@@ -22,6 +31,10 @@ _SCALAR_TAGS = {
 }
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_PARSER = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+_RESOLVER = Resolver()
+_LIMIT_HINT = "raise it with --limit {name}=N if the file is genuine"
 
 
 @dataclass
@@ -42,25 +55,24 @@ class Document:
 
 
 def load_yaml(text: str, file: str, limits: Limits) -> Document:
-    """Parse `text` safely (no object construction) into a Document."""
+    """Parse `text` safely (plain data only, every limit enforced) into a Document."""
     if len(text.encode("utf-8", "surrogatepass")) > limits.file_bytes:
         raise LimitError(
             f"file is larger than the limit of {limits.file_bytes} bytes",
             Span(file, 1, 1),
-            hint="raise it with --limit file_bytes=N if the file is genuine",
+            hint=_LIMIT_HINT.format(name="file_bytes"),
         )
-    _check_depth(text, file, limits)
+    builder = _Builder(file, limits)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        for event in yaml.parse(text, Loader=_PARSER):
+            builder.on(event)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file) from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, file) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}", Span(file, 1, 1)) from None
-    builder = _Builder(file, limits)
-    if root is not None:
-        builder.check_expanded_size(root)
-    data = builder.build(root, ()) if root is not None else None
-    return Document(file, data, builder.spans)
+    return Document(file, builder.root, builder.spans)
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> SpecError:
@@ -70,112 +82,235 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> SpecError:
     return SpecError(f"YAML syntax error: {problem}", span)
 
 
-def _check_depth(text: str, file: str, limits: Limits) -> None:
-    """Walk parser events (iteratively) so deep nesting fails before recursion does."""
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > limits.yaml_depth:
-                    mark = event.start_mark
-                    raise LimitError(
-                        f"YAML nesting deeper than the limit of {limits.yaml_depth}",
-                        Span(file, mark.line + 1, mark.column + 1),
-                        hint="raise it with --limit yaml_depth=N if the file is genuine",
-                    )
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-    except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, file) from None
+def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> SpecError:
+    before = text[: max(exc.position, 0)]
+    line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+    char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    return SpecError(
+        f"YAML syntax error: control character U+{char:04X} is not allowed in YAML text",
+        Span(file, line, col),
+        hint="the file may be binary or damaged; specs are plain UTF-8 text",
+    )
+
+
+@dataclass
+class _Open:
+    """A mapping or sequence whose end event has not arrived yet."""
+
+    value: dict[str, Any] | list[Any]
+    path: Path
+    anchor: str | None
+    first_record: int
+    first_count: int
+    key: str | None = None
+    height: int = 1
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """A finished anchored value, ready to be copied wherever an alias names it."""
+
+    value: Any
+    path: Path
+    records: tuple[int, int]
+    size: int
+    height: int
 
 
 class _Builder:
-    """Turns composed YAML nodes into plain data, counting alias expansions."""
+    """Builds plain data from parser events, recording spans and enforcing limits."""
 
     def __init__(self, file: str, limits: Limits) -> None:
         self.file = file
         self.limits = limits
+        self.root: Any = None
         self.spans: dict[Path, Span] = {}
+        self.records: list[tuple[Path, Span]] = []
+        """Every span recorded, in order, so an alias can copy its anchor's."""
+        self.stack: list[_Open] = []
+        self.anchors: dict[str, _Anchor] = {}
+        self.count = 0
+        self.documents = 0
         self.scalars = SafeConstructor()
 
-    def span_of(self, node: yaml.Node) -> Span:
-        mark = node.start_mark
+    def span_of(self, event: yaml.Event) -> Span:
+        mark = event.start_mark
         return Span(self.file, mark.line + 1, mark.column + 1)
 
-    def check_expanded_size(self, root: yaml.Node) -> None:
-        """Reject alias bombs by sizing the shared node graph before expanding it."""
-        sizes: dict[int, int] = {}
+    def record(self, path: Path, span: Span) -> None:
+        if path not in self.spans:
+            self.spans[path] = span
+            self.records.append((path, span))
 
-        def size(node: yaml.Node) -> int:
-            known = sizes.get(id(node))
-            if known is not None:
-                return known
-            total = 1
-            if isinstance(node, yaml.SequenceNode):
-                total += sum(size(item) for item in node.value)
-            elif isinstance(node, yaml.MappingNode):
-                total += sum(size(k) + size(v) for k, v in node.value)
-            sizes[id(node)] = total
-            if total > self.limits.yaml_nodes:
-                raise LimitError(
-                    f"YAML document expands to more than {self.limits.yaml_nodes} values "
-                    "(aliases are expanded)",
-                    self.span_of(node),
-                    hint="a document that multiplies aliases is rejected; "
-                    "raise --limit yaml_nodes=N if the file is genuine",
-                )
-            return total
+    # -- events --------------------------------------------------------------------
 
-        size(root)
-
-    def build(self, node: yaml.Node, path: Path) -> Any:
-        self.spans.setdefault(path, self.span_of(node))
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _SEQ_TAG:
-                raise self.tag_error(node)
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self.scalar(node)
-
-    def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
-        if node.tag != _MAP_TAG:
-            raise self.tag_error(node)
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise SpecError("a mapping key must be a plain name", self.span_of(key_node))
-            key = str(key_node.value)
-            if key == "<<" and key_node.tag == "tag:yaml.org,2002:merge":
+    def on(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.ScalarEvent):
+            self.on_scalar(event)
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            self.on_start(event)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            self.on_end()
+        elif isinstance(event, yaml.AliasEvent):
+            self.on_alias(event)
+        elif isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
                 raise SpecError(
-                    "YAML merge keys ('<<') are not supported in specs",
-                    self.span_of(key_node),
-                    hint="use a block, `with:` arguments or `extends:` to share definitions",
+                    "a spec file holds one YAML document; this is a second one",
+                    self.span_of(event),
+                    hint="remove the `---` line and what follows, or split the file",
                 )
-            if key in out:
-                first = self.spans.get(path + (key,))
-                raise SpecError(
-                    f"duplicate key '{key}'" + (f" (first defined at {first})" if first else ""),
-                    self.span_of(key_node),
-                    hint="YAML keeps only the last value of a repeated key; remove or rename one",
-                )
-            self.spans[path + (key,)] = self.span_of(key_node)
-            out[key] = self.build(value_node, path + (key,))
-        return out
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        construct = _SCALAR_TAGS.get(node.tag)
+    def on_scalar(self, event: yaml.ScalarEvent) -> None:
+        top = self.stack[-1] if self.stack else None
+        if isinstance(top, _Open) and isinstance(top.value, dict) and top.key is None:
+            self.on_key(top, event)
+            return
+        self.grow(1, event)
+        value = self.scalar(event)
+        path = self.place(value, event)
+        if event.anchor:
+            self.anchors[event.anchor] = _Anchor(value, path, (len(self.records),) * 2, 1, 0)
+
+    def on_key(self, top: _Open, event: yaml.ScalarEvent) -> None:
+        self.grow(1, event)
+        key = str(event.value)
+        tag = event.tag if event.tag not in (None, "!") else _RESOLVER.resolve(yaml.ScalarNode, key, event.implicit)
+        if key == "<<" and tag == _MERGE_TAG:
+            raise SpecError(
+                "YAML merge keys ('<<') are not supported in specs",
+                self.span_of(event),
+                hint="use a block, `with:` arguments or `extends:` to share definitions",
+            )
+        assert isinstance(top.value, dict)
+        if key in top.value:
+            first = self.spans.get(top.path + (key,))
+            raise SpecError(
+                f"duplicate key '{key}'" + (f" (first defined at {first})" if first else ""),
+                self.span_of(event),
+                hint="YAML keeps only the last value of a repeated key; remove or rename one",
+            )
+        top.key = key
+        self.record(top.path + (key,), self.span_of(event))
+        if event.anchor:
+            self.anchors[event.anchor] = _Anchor(key, top.path + (key,), (len(self.records),) * 2, 1, 0)
+
+    def on_start(self, event: yaml.CollectionStartEvent) -> None:
+        top = self.stack[-1] if self.stack else None
+        if top is not None and isinstance(top.value, dict) and top.key is None:
+            raise SpecError("a mapping key must be a plain name", self.span_of(event))
+        is_map = isinstance(event, yaml.MappingStartEvent)
+        if event.tag not in (None, "!", _MAP_TAG if is_map else _SEQ_TAG):
+            raise self.tag_error(event)
+        if len(self.stack) + 1 > self.limits.yaml_depth:
+            raise self.depth_error(event)
+        first_count = self.count
+        self.grow(1, event)
+        value: dict[str, Any] | list[Any] = {} if is_map else []
+        path = self.place(value, event)
+        self.stack.append(_Open(value, path, event.anchor, len(self.records), first_count))
+
+    def on_end(self) -> None:
+        done = self.stack.pop()
+        if self.stack:
+            self.stack[-1].height = max(self.stack[-1].height, done.height + 1)
+        if done.anchor:
+            size = self.count - done.first_count
+            records = (done.first_record, len(self.records))
+            self.anchors[done.anchor] = _Anchor(done.value, done.path, records, size, done.height)
+
+    def on_alias(self, event: yaml.AliasEvent) -> None:
+        top = self.stack[-1] if self.stack else None
+        if top is not None and isinstance(top.value, dict) and top.key is None:
+            raise SpecError("a mapping key must be a plain name, not an alias", self.span_of(event))
+        anchor = self.anchors.get(event.anchor)
+        if anchor is None:
+            recursive = any(o.anchor == event.anchor for o in self.stack)
+            problem = "refers to the value that contains it" if recursive else "is not defined before this point"
+            raise SpecError(f"YAML alias '*{event.anchor}' {problem}", self.span_of(event),
+                            hint=None if recursive else f"define it first with '&{event.anchor}'")
+        if len(self.stack) + anchor.height > self.limits.yaml_depth:
+            raise self.depth_error(event)
+        self.grow(anchor.size, event)
+        path = self.place(_copy(anchor.value), event)
+        if top is not None:
+            top.height = max(top.height, anchor.height + 1)
+        start, end = anchor.records
+        for inner, span in self.records[start:end]:
+            self.record(path + inner[len(anchor.path):], span)
+
+    # -- helpers -------------------------------------------------------------------
+
+    def place(self, value: Any, event: yaml.Event) -> Path:
+        """Put a value into the open collection (or make it the root); its path."""
+        if not self.stack:
+            self.root = value
+            self.record((), self.span_of(event))
+            return ()
+        top = self.stack[-1]
+        if isinstance(top.value, list):
+            path = top.path + (len(top.value),)
+            top.value.append(value)
+            self.record(path, self.span_of(event))
+            return path
+        assert top.key is not None
+        path, top.value[top.key], top.key = top.path + (top.key,), value, None
+        return path
+
+    def grow(self, size: int, event: yaml.Event) -> None:
+        self.count += size
+        if self.count > self.limits.yaml_nodes:
+            raise LimitError(
+                f"YAML document expands to more than {self.limits.yaml_nodes} values (aliases are expanded)",
+                self.span_of(event),
+                hint="a document that multiplies aliases is rejected; "
+                + _LIMIT_HINT.format(name="yaml_nodes"),
+            )
+
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        explicit = event.tag not in (None, "!")
+        tag = event.tag if explicit else _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+        construct = _SCALAR_TAGS.get(tag)
         if construct is None:
-            raise self.tag_error(node)
+            if explicit:
+                raise self.tag_error(event)
+            return event.value  # an implicit timestamp or `=`: plain text to a spec
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
-            return construct(self.scalars, node)
+            value = construct(self.scalars, node)
         except (ValueError, yaml.YAMLError):
-            return str(node.value)
+            if tag != "tag:yaml.org,2002:int":
+                return str(event.value)
+            value = None  # more digits than Python converts: certainly over the limit
+        if tag == "tag:yaml.org,2002:int" and (value is None or value.bit_length() > self.limits.expr_int_bits):
+            raise LimitError(
+                f"integer literal larger than {self.limits.expr_int_bits} bits",
+                self.span_of(event),
+                hint=_LIMIT_HINT.format(name="expr_int_bits"),
+            )
+        return value
 
-    def tag_error(self, node: yaml.Node) -> SpecError:
+    def depth_error(self, event: yaml.Event) -> LimitError:
+        return LimitError(
+            f"YAML nesting deeper than the limit of {self.limits.yaml_depth}",
+            self.span_of(event),
+            hint=_LIMIT_HINT.format(name="yaml_depth"),
+        )
+
+    def tag_error(self, event: yaml.NodeEvent) -> SpecError:
+        tag = getattr(event, "tag", None)
         return SpecError(
-            f"YAML tag '{node.tag}' is not allowed in a spec (specs are plain data)",
-            self.span_of(node),
+            f"YAML tag '{tag}' is not allowed in a spec (specs are plain data)",
+            self.span_of(event),
             hint="remove the tag; archdsl never constructs objects from YAML",
         )
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of aliased data, so every occurrence has its own spans and identity."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
