@@ -50,7 +50,7 @@ class ArchdslError(Exception):
     def format(self) -> str:
         """One or two lines: `file:line:col: error: [node] message` and the hint."""
         where = f"{self.span}: " if self.span else ""
-        node = f"[{self.node}] " if self.node else ""
+        node = f"[{_short_node(self.node)}] " if self.node else ""
         text = f"{where}{self.kind}: {node}{self.message}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
@@ -93,6 +93,14 @@ class ErrorGroup(ArchdslError):
         if len(self.errors) > 1:
             lines.append(f"{len(self.errors)} errors")
         return "\n".join(lines)
+
+
+def _short_node(node: str, keep: int = 3) -> str:
+    """A node path of a deep (often recursive) nesting, with its middle elided."""
+    parts = node.split(".")
+    if len(node) <= 100 or len(parts) <= 2 * keep:
+        return node
+    return ".".join(parts[:keep] + [f"…{len(parts) - 2 * keep} more…"] + parts[-keep:])
 
 
 def _position_key(error: ArchdslError) -> tuple[str, int, int]:

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 
-from archdsl.errors import ArchdslError, ErrorGroup, LimitError, SpecError, did_you_mean
+from archdsl.errors import ArchdslError, ErrorGroup, LimitError, Span, SpecError, did_you_mean
 from archdsl.ir.frame import ExprEnv, Frame, ScopeValue, Value
 from archdsl.ir.graph import Graph, Node, Output, Ref, Scope
 from archdsl.ir.items import Item, parse_items, parse_outputs
@@ -484,4 +484,10 @@ def expand(
     unknown = [name for name in input_shapes if name not in spec.inputs]
     if unknown:
         raise SpecError(f"the spec has no input '{unknown[0]}'", hint=_known("inputs", spec.inputs))
-    return Expander(spec, values, limits).run(input_shapes)
+    try:
+        return Expander(spec, values, limits).run(input_shapes)
+    except RecursionError:
+        raise LimitError(
+            "blocks or values nest too deeply to expand", Span(spec.file, 1, 1),
+            hint="lower --limit block_depth or --limit yaml_depth so deep nesting is rejected up front",
+        ) from None

@@ -45,6 +45,9 @@ class TensorInfo:
     def rank(self) -> int:
         return len(self.dims) + 1
 
+    def __repr__(self) -> str:
+        return "a tensor of shape " + "×".join(str(d) for d in self.dims)
+
 
 TENSOR_FIELDS = ("channels", "height", "width", "shape", "rank")
 
@@ -248,6 +251,10 @@ class _Evaluator:
         kwargs = {kw.arg: self.visit(kw.value) for kw in node.keywords if kw.arg}
         if node.func.id == "range":
             self.check_range(args)
+        if node.func.id == "int" and args and isinstance(args[0], str):
+            digits = args[0].strip().lstrip("+-").replace("_", "").lstrip("0")
+            if len(digits) > self.limits.expr_int_bits:  # so many digits cannot fit; do not convert
+                raise self.fail(f"integer larger than {self.limits.expr_int_bits} bits")
         try:
             return FUNCTIONS[node.func.id](*args, **kwargs)
         except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:

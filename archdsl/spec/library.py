@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from archdsl.errors import SpecError, did_you_mean
+from archdsl.errors import Span, SpecError, did_you_mean
 
 
 def library_root() -> Path:
@@ -27,8 +27,12 @@ def resolve_spec(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if path.is_file():
         return path
+    if path.exists():
+        what = "a directory, not a spec file" if path.is_dir() else "not a regular file"
+        raise SpecError(f"'{name_or_path}' is {what}", Span(name_or_path),
+                        hint="name a .yaml spec file or a library model")
     if path.suffix in (".yaml", ".yml") or "/" in name_or_path:
-        raise SpecError(f"spec file '{name_or_path}' not found")
+        raise SpecError(f"spec file '{name_or_path}' not found", Span(name_or_path))
     candidate = library_root() / f"{name_or_path}.yaml"
     if candidate.is_file():
         return candidate

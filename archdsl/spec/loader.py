@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from archdsl.errors import ArchdslError, ErrorGroup, LimitError, SpecError, did_you_mean
+from archdsl.errors import ArchdslError, ErrorGroup, LimitError, Span, SpecError, did_you_mean
 from archdsl.limits import Limits
 from archdsl.spec.library import resolve_spec
 from archdsl.spec.params import parse_decl
@@ -34,7 +34,7 @@ class Source:
         return Source(self.doc, self.path + more)
 
     @property
-    def span(self):  # noqa: ANN201 - Span, imported lazily to keep this light
+    def span(self) -> Span:
         return self.doc.span(self.path)
 
 
@@ -71,11 +71,18 @@ class Spec:
 def load_spec(name_or_path: str, limits: Limits) -> Spec:
     """Load a spec by library name or path, following `extends` and `use`."""
     path = resolve_spec(name_or_path)
-    spec = _Loader(limits).load(path, chain=())
+    try:
+        spec = _Loader(limits).load(path, chain=())
+    except RecursionError:
+        raise LimitError(
+            "the spec nests too deeply to process", Span(str(path), 1, 1),
+            hint="lower --limit yaml_depth (default 64) so deep nesting is rejected up front",
+        ) from None
+    top = Span(str(path), 1, 1)
     if spec.graph is None or spec.graph_source is None:
-        raise SpecError("the spec has no `graph:`", spec.graph_source.span if spec.graph_source else None)
+        raise SpecError("the spec has no `graph:`", top, hint="a model spec lists its nodes under `graph:`")
     if not spec.inputs:
-        raise SpecError("the spec declares no `inputs:`", hint="add e.g. `inputs: {x: [3, 224, 224]}`")
+        raise SpecError("the spec declares no `inputs:`", top, hint="add e.g. `inputs: {x: [3, 224, 224]}`")
     return spec
 
 
@@ -85,18 +92,24 @@ class _Loader:
 
     def read(self, path: Path) -> tuple[Document, SpecFile]:
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as handle:
+                raw = handle.read(self.limits.file_bytes + 1)  # never more than the limit
         except OSError as exc:
-            raise SpecError(f"cannot read '{path}': {exc.strerror}") from None
+            raise SpecError(f"cannot read '{path}': {exc.strerror}", Span(str(path))) from None
         if len(raw) > self.limits.file_bytes:
             raise LimitError(
-                f"'{path}' is larger than the limit of {self.limits.file_bytes} bytes",
+                f"'{path}' is larger than the limit of {self.limits.file_bytes} bytes", Span(str(path), 1, 1),
                 hint="raise it with --limit file_bytes=N if the file is genuine",
             )
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise SpecError(f"'{path}' is not UTF-8 text (byte {exc.start})") from None
+            line = raw.count(b"\n", 0, exc.start) + 1
+            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise SpecError(
+                f"'{path.name}' is not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start}",
+                Span(str(path), line, col), hint="save the file as UTF-8; a spec is plain text",
+            ) from None
         doc = load_yaml(text, str(path), self.limits)
         if not isinstance(doc.data, dict):
             raise SpecError("a spec must be a YAML mapping with `archdsl: 1` at the top", doc.span(()))
@@ -228,6 +241,12 @@ def _message(item: dict[str, Any], loc: tuple) -> str:
     if kind == "missing":
         return f"missing required key '{loc[-1]}'"
     value = item.get("input")
-    shown = f", got {value!r}" if not isinstance(value, (dict, list)) else ""
+    shown = f", got {_short(value)}" if not isinstance(value, (dict, list)) else ""
     msg = item["msg"].removeprefix("Value error, ")
     return f"{key}: {msg}{shown}"
+
+
+def _short(value: Any, width: int = 60) -> str:
+    """A value's repr, cut to `width` characters: messages stay one line."""
+    text = repr(value)
+    return text if len(text) <= width else f"{text[: width - 5]}...{text[-2:]}"
