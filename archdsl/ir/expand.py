@@ -95,11 +95,13 @@ class Expander:
             except _Poisoned:
                 self.poison(frame, item)
             except ArchdslError as error:
-                self.record(error.located(item.source.span))
+                node = frame.prefix + item.name if item.name and "${" not in item.name else None
+                self.record(error, item.source.span, node)
                 self.poison(frame, item)
 
-    def record(self, error: ArchdslError) -> None:
+    def record(self, error: ArchdslError, span: Span | None = None, node: str | None = None) -> None:
         for single in error.errors if isinstance(error, ErrorGroup) else [error]:
+            single.located(span, node)
             key = (str(single.span), single.message)
             self.errors.setdefault(key, single)
         if len(self.errors) >= MAX_ERRORS:
@@ -186,7 +188,7 @@ class Expander:
         try:
             attrs = op.Attrs.model_validate(raw)
         except ValidationError as exc:
-            errors = pydantic_errors(exc, item.source.doc, item.source.path)
+            errors = pydantic_errors(exc, item.source.doc, item.source.path, op.Attrs.model_fields)
             for error in errors:
                 error.node = full
                 error.hint = error.hint or _attr_hint(op.Attrs, error.message)

@@ -72,6 +72,28 @@ class NodeBody(BaseModel):
     name: str | None = None
     outputs: list[Any] | None = None
 
+    @field_validator("repeat", mode="before")
+    @classmethod
+    def _repeat_form(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise ValueError("must be a non-negative integer or an expression like '${blocks}'")
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _when_form(cls, value: Any) -> Any:
+        if isinstance(value, (bool, str)):
+            return value
+        raise ValueError("must be true, false or an expression like '${stride != 1}'")
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _from_form(cls, value: Any) -> Any:
+        names = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+        if value is None or all(isinstance(name, str) for name in names):
+            return value
+        raise ValueError("names this node's inputs: a node name, a list of names or {input: name}")
+
     @model_validator(mode="after")
     def _one_kind(self) -> "NodeBody":
         kinds = [k for k in ("op", "block", "graph") if getattr(self, k) is not None]

@@ -67,7 +67,7 @@ def load_yaml(text: str, file: str, limits: Limits) -> Document:
         for event in yaml.parse(text, Loader=_PARSER):
             builder.on(event)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, file) from None
+        raise _syntax_error(exc, file, text) from None
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text, file) from None
     except yaml.YAMLError as exc:
@@ -75,11 +75,28 @@ def load_yaml(text: str, file: str, limits: Limits) -> Document:
     return Document(file, builder.root, builder.spans)
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> SpecError:
-    mark = exc.problem_mark or exc.context_mark
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SpecError:
+    problem, context = exc.problem or exc.context or "invalid YAML", exc.context
+    mark, opened = exc.problem_mark or exc.context_mark, exc.context_mark
+    if context and context != problem and opened is not None and mark is not None:
+        if "end of stream" in problem:  # an unclosed quote or bracket: point at where it opened
+            mark, problem = opened, f"{problem} {context} that starts here"
+        elif opened.line != mark.line:
+            problem = f"{problem} {context} (opened at line {opened.line + 1}, column {opened.column + 1})"
+        else:
+            problem = f"{problem} {context}"
     span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
-    problem = exc.problem or exc.context or "invalid YAML"
-    return SpecError(f"YAML syntax error: {problem}", span)
+    return SpecError(f"YAML syntax error: {problem}", span, hint=_syntax_hint(problem, text, span))
+
+
+def _syntax_hint(problem: str, text: str, span: Span) -> str | None:
+    lines = text.splitlines()
+    line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
+    if "\t" in line[: span.col]:
+        return "YAML does not allow tabs for indentation; use spaces"
+    if "block" in problem or "expected key" in problem:
+        return "check this line's indentation against the lines above it"
+    return None
 
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> SpecError:

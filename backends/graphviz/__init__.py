@@ -24,6 +24,14 @@ def to_digraph(model: Model, **options: Any) -> Any:
     return digraph(model, make_options(**options))
 
 
+def plan(model: Model, **options: Any) -> Any:
+    """`(Scopes, View)`: the clusters, boxes and edges a diagram will have, without drawing it."""
+    from backends.graphviz.dot import plan as make_plan
+    from backends.graphviz.options import make_options
+
+    return make_plan(model, make_options(**options))
+
+
 def to_dot(model: Model, **options: Any) -> str:
     """The diagram's DOT source: the same bytes for the same model and options."""
     return to_digraph(model, **options).source
@@ -53,4 +61,4 @@ BACKEND = Backend(
     ops=_ops,
 )
 
-__all__ = ["BACKEND", "render", "to_digraph", "to_dot"]
+__all__ = ["BACKEND", "plan", "render", "to_digraph", "to_dot"]

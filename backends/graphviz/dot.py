@@ -28,13 +28,17 @@ from backends.graphviz.view import Box, Scopes, View, collapse
 
 def digraph(model: Model, options: Options) -> graphviz.Digraph:
     """The diagram of `model` drawn as `options` say."""
+    scopes, view = plan(model, options)
+    return _Drawing(model.analyze(), scopes, view, options).draw()
+
+
+def plan(model: Model, options: Options) -> tuple[Scopes, View]:
+    """Which scopes are clusters and which boxes and edges are drawn (no graphviz involved)."""
     graph = model.graph
     check_expand(graph, options.expand, model.spec.file)
     scopes = Scopes(graph)
     view = collapse(graph, scopes, scopes.expanded(options.depth, options.expand))
-    if options.merge:
-        view = merge_repeats(graph, scopes, view)
-    return _Drawing(model.analyze(), scopes, view, options).draw()
+    return scopes, merge_repeats(graph, scopes, view) if options.merge else view
 
 
 class _Drawing:
@@ -154,5 +158,6 @@ class _Drawing:
         families += sorted(drawn - set(style.FAMILY_COLOURS))
         blocks = any(b.scopes for b in self.view.boxes.values())
         train_only = bool(self.train_only) or any(o.train_only for o in self.graph.outputs.values())
-        dot.node("legend/", style.legend_label(families, blocks, train_only), shape="plaintext",
+        windows = bool(drawn & {"conv", "pool"})
+        dot.node("legend/", style.legend_label(families, blocks, train_only, windows), shape="plaintext",
                  style="", fillcolor="")

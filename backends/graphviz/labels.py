@@ -136,7 +136,14 @@ def _embedding(a: Any) -> str:
 @lowers("rnn", "gru", "lstm")
 def _recurrent(a: Any) -> str:
     layers = f"{a.num_layers} layers" if a.num_layers > 1 else ""
-    return join(f"hidden {a.hidden}", layers, "bidir" if a.bidirectional else "")
+    nonlinearity = getattr(a, "nonlinearity", "tanh")
+    return join(f"hidden {a.hidden}", layers, "bidir" if a.bidirectional else "",
+                nonlinearity if nonlinearity != "tanh" else "")
+
+
+@lowers("dropout", "dropout2d", "drop_path")
+def _dropout(a: Any) -> str:
+    return join(f"p {a.p:g}", nondefault(a, ["mode"]) if "mode" in type(a).model_fields else "")
 
 
 @lowers("groupnorm")
@@ -173,8 +180,6 @@ lowers("softmax", "log_softmax", "concat")(_keys("dim"))
 lowers("batchnorm1d", "batchnorm2d")(_keys("eps", "affine", "track_running_stats"))
 lowers("layernorm")(_keys("dims", "eps", "elementwise_affine"))
 lowers("local_response_norm")(_keys("size", "alpha", "beta", "k"))
-lowers("dropout", "dropout2d")(_keys("p"))
-lowers("drop_path")(_keys("p", "mode"))
 lowers("flatten")(_keys("start_dim", "end_dim"))
 lowers("reshape")(_keys("shape"))
 lowers("permute")(_keys("dims"))

@@ -91,8 +91,9 @@ def check_expand(graph: Graph, names: tuple[str, ...], file: str) -> None:
             scope = graph.nodes[name].scope
             hint = f"expand its block '{scope}'" if scope else "top-level nodes are always drawn"
             raise BackendError(f"cannot expand '{name}': it is a node, not a block scope", span, hint=hint)
-        raise BackendError(f"cannot expand '{name}': no such block scope in '{graph.name}'", span,
-                           hint=did_you_mean(name, graph.scopes) or _some_scopes(graph))
+        level = [s for s in graph.scopes if s.count(".") == name.count(".")]
+        hint = did_you_mean(name, level) or did_you_mean(name, graph.scopes) or _some_scopes(graph)
+        raise BackendError(f"cannot expand '{name}': no such block scope in '{graph.name}'", span, hint=hint)
 
 
 def _some_scopes(graph: Graph) -> str:

@@ -28,7 +28,6 @@ CLUSTER_FILLS = ("#f8f8f8", "#eef2f7", "#f6f1ea", "#eef5ee")
 
 GRAPH_ATTRS = {
     "newrank": "true",  # rank across clusters; keeps a long chain of blocks straight
-    "compound": "true",
     "nodesep": "0.25",
     "ranksep": "0.3",
     "fontname": FONT,
@@ -68,14 +67,15 @@ def html_lines(first: str, rest: list[str], small: list[str], align: str = "") -
     return "<" + br.join(parts) + (br if align else "") + ">"
 
 
-def legend_label(families: list[str], blocks: bool, train_only: bool) -> str:
-    """An HTML table: a swatch per family drawn, plus block and train-only keys if used."""
+def legend_label(families: list[str], blocks: bool, train_only: bool, windows: bool) -> str:
+    """An HTML table: a swatch per family drawn, block and train-only keys if used, and
+    the abbreviations of conv and pool windows if any is drawn."""
     rows = [_legend_row(family, family_colour(family), "solid") for family in families]
     extras = [(blocks, LEGEND_EXTRAS[0]), (train_only, LEGEND_EXTRAS[1])]
     rows += [_legend_row(*extra) for used, extra in extras if used]
     head = '<tr><td colspan="2"><b>legend</b></td></tr>'
     notes = ('<tr><td colspan="2"><font point-size="8">k×k kernel · s stride · p padding<br/>'
-             "d dilation · g groups · → out channels</font></td></tr>")
+             "d dilation · g groups · → out channels</font></td></tr>") if windows else ""
     table = '<table border="0" cellborder="1" cellspacing="2" cellpadding="3">'
     return f"<{table}{head}{''.join(rows)}{notes}</table>>"
 
