@@ -136,6 +136,7 @@ class Expander:
         start = self.input_refs(frame, body, item, env)
         target = self.open_scope(frame, name, "repeat", body.block, (), item, lexical=True, inputs=start) if name else frame
         target.previous = start[0] if name else target.previous
+        frame.position += name is not None  # a named repeat takes a place in the numbering, like any named node
         for index in range(count):
             looped = {**env, body.var: index}
             inputs = start if index == 0 else [target.previous]

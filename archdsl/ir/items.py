@@ -42,6 +42,12 @@ def _parse_item(entry: Any, source: Source) -> Item:
                 inner.span,
             )
     if isinstance(entry, dict) and entry:
+        if "name" in entry and "repeat" not in entry:
+            # `{name: block, graph: [...]}`: how a node takes a name that is also a key.
+            name = entry["name"]
+            if not isinstance(name, str):
+                raise SpecError(f"a node name must be a string, got {name!r}", source.at("name").span)
+            return Item(name, {k: v for k, v in entry.items() if k != "name"}, source)
         return Item(None, entry, source)
     raise SpecError(
         "a graph item is `name: {op: ...}`, `{op: ...}` or a bare op name like `relu`",
