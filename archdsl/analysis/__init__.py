@@ -41,7 +41,7 @@ def analyze(graph: Graph) -> Analysis:
     """Run cost, memory and receptive-field passes."""
     costs = node_costs(graph)
     inference = inference_nodes(graph)
-    mem = memory(graph, inference)
+    mem = memory(graph, inference, {name: cost.activation_bytes for name, cost in costs.items()})
     running = [costs[name] for name in graph.nodes if name in inference]
     totals = Totals(
         params=sum(c.params for c in costs.values()),

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from functools import lru_cache
+
 from archdsl.ir.graph import Graph, Node
-from archdsl.ops import OPS
+from archdsl.ir.types import TensorType
+from archdsl.ops import OPS, OpAttrs
 
 
 @dataclass(frozen=True)
@@ -20,16 +23,20 @@ class NodeCost:
 
 
 def node_cost(graph: Graph, node: Node) -> NodeCost:
-    op = OPS[node.op]
-    inputs = graph.input_types(node)
-    outputs = graph.types[node.name]
-    weights = op.weights(node.attrs, inputs)
-    macs = op.macs(node.attrs, inputs, outputs)
+    return _cost(node.op, node.attrs, tuple(graph.input_types(node)), graph.types[node.name])
+
+
+@lru_cache(maxsize=8192)
+def _cost(op_name: str, attrs: OpAttrs, inputs: tuple[TensorType, ...], outputs: tuple[TensorType, ...]) -> NodeCost:
+    """Costs depend only on the op, its attributes and types: repeated blocks share them."""
+    op = OPS[op_name]
+    weights = op.weights(attrs, inputs)
+    macs = op.macs(attrs, inputs, outputs)
     return NodeCost(
         params=sum(w.numel for w in weights.values() if w.trainable),
         buffers=sum(w.numel for w in weights.values() if not w.trainable),
         macs=macs,
-        flops=2 * macs + op.flops(node.attrs, inputs, outputs),
+        flops=2 * macs + op.flops(attrs, inputs, outputs),
         activation_bytes=sum(t.nbytes() for t in outputs),
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from archdsl.ir.graph import Graph, Node
+from archdsl.ir.graph import Graph
 from archdsl.ops import OPS
 
 
@@ -27,23 +27,21 @@ class Memory:
     """The node at which the inference peak happens."""
 
 
-def _storages(graph: Graph, nodes: list[Node]) -> tuple[dict[str, str], dict[str, int]]:
-    """Each node's storage root, and each root's size in bytes."""
+def _storages(graph: Graph, sizes: dict[str, int]) -> tuple[dict[str, str], dict[str, int]]:
+    """Each node's storage root, and each root's size in bytes (its largest alias)."""
     root: dict[str, str] = {}
     size: dict[str, int] = {}
-    for node in nodes:
-        op = OPS[node.op]
-        shares = bool(node.inputs) and op.shares_input(node.attrs)
+    for node in graph:
+        shares = bool(node.inputs) and OPS[node.op].shares_input(node.attrs)
         owner = root[node.inputs[0].node] if shares else node.name
         root[node.name] = owner
-        size[owner] = max(size.get(owner, 0), sum(t.nbytes() for t in graph.types[node.name]))
+        size[owner] = max(size.get(owner, 0), sizes[node.name])
     return root, size
 
 
-def peak_activation(graph: Graph, keep: frozenset[str]) -> tuple[int, str]:
+def peak_activation(graph: Graph, keep: frozenset[str], root: dict[str, str], size: dict[str, int]) -> tuple[int, str]:
     """Peak live activation bytes over the schedule restricted to `keep`."""
     order = [node for node in graph if node.name in keep]
-    root, size = _storages(graph, order)
     last: dict[str, int] = {}
     for index, node in enumerate(order):
         last[root[node.name]] = max(last.get(root[node.name], index), index)
@@ -66,8 +64,8 @@ def peak_activation(graph: Graph, keep: frozenset[str]) -> tuple[int, str]:
     return peak, peak_node
 
 
-def memory(graph: Graph, inference: frozenset[str]) -> Memory:
+def memory(graph: Graph, inference: frozenset[str], activation_bytes: dict[str, int]) -> Memory:
     """Inference peak over `inference` nodes; training storage over the whole graph."""
-    peak, at = peak_activation(graph, inference)
-    _, sizes = _storages(graph, list(graph))
-    return Memory(peak_inference=peak, training=sum(sizes.values()), peak_step=at)
+    root, size = _storages(graph, activation_bytes)
+    peak, at = peak_activation(graph, inference, root, size)
+    return Memory(peak_inference=peak, training=sum(size.values()), peak_step=at)

@@ -20,17 +20,20 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from functools import lru_cache
+
 from archdsl.ir.graph import Graph, Node
-from archdsl.ops import OPS, Receptive, Window
+from archdsl.ir.types import TensorType
+from archdsl.ops import OPS, OpAttrs, Receptive, Window
 
 
 @dataclass(frozen=True)
 class AxisField:
     """The receptive field of output unit 0 along one spatial axis, in input pixels."""
 
-    size: Fraction
-    stride: Fraction
-    start: Fraction
+    size: Fraction | int
+    stride: Fraction | int
+    start: Fraction | int
 
     @property
     def pixels(self) -> int:
@@ -66,7 +69,7 @@ class ReceptiveFields:
     warnings: tuple[FieldWarning, ...]
 
 
-UNIT = AxisField(Fraction(1), Fraction(1), Fraction(0))
+UNIT = AxisField(1, 1, 0)
 
 
 def receptive_fields(graph: Graph) -> ReceptiveFields:
@@ -83,9 +86,13 @@ def receptive_fields(graph: Graph) -> ReceptiveFields:
     return ReceptiveFields(fields, tuple(warnings))
 
 
+@lru_cache(maxsize=8192)
+def _step(op_name: str, attrs: OpAttrs, inputs: tuple[TensorType, ...], outputs: tuple[TensorType, ...]) -> object:
+    return OPS[op_name].receptive(attrs, inputs, outputs)
+
+
 def _apply(graph: Graph, node: Node, field: Field) -> Field:
-    op = OPS[node.op]
-    step = op.receptive(node.attrs, graph.input_types(node), graph.types[node.name])
+    step = _step(node.op, node.attrs, tuple(graph.input_types(node)), graph.types[node.name])
     if field is None or step == Receptive.GLOBAL:
         return None
     if step == Receptive.SAME:
@@ -120,6 +127,6 @@ def _show(values: set[Fraction]) -> str:
     return "/".join(str(number(v)) for v in sorted(values))
 
 
-def number(value: Fraction) -> int | float:
+def number(value: Fraction | int) -> int | float:
     """A Fraction as JSON wants it: an int when whole."""
-    return int(value) if value.denominator == 1 else float(value)
+    return int(value) if Fraction(value).denominator == 1 else float(value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any, Mapping
 
 from pydantic import ValidationError
@@ -50,6 +51,7 @@ class Expander:
         self.errors: dict[tuple[str, str], ArchdslError] = {}
         self.item_cache: dict[int, list[Item]] = {}
         self.body_cache: dict[int, NodeBody] = {}
+        self.attrs_cache: dict[tuple, Any] = {}
 
     # -- entry -------------------------------------------------------------------------
 
@@ -90,6 +92,7 @@ class Expander:
         frame.pending |= {item.name for item in items if item.name and "${" not in item.name}
         for item in items:
             frame.pending.discard(item.name or "")
+            frame.current = item.name
             try:
                 self.expand_item(frame, item, env)
             except _Poisoned:
@@ -125,7 +128,7 @@ class Expander:
     def expand_item(self, frame: Frame, item: Item, env: dict[str, Any]) -> None:
         body = self.body(item)
         name = self.local_name(item.name, env, frame, item.source)
-        if not self.condition(body.when, env, frame, item.source.at("when")):
+        if not self.condition(body.when, env, frame, item.source):
             if name is not None:
                 frame.names[name] = self.input_refs(frame, body, item, env)[0]
             return
@@ -175,7 +178,7 @@ class Expander:
         self, frame: Frame, local: str, body: NodeBody, item: Item, env: dict[str, Any], refs: list[Ref]
     ) -> Ref:
         full = frame.prefix + local
-        op_name = self.evaluate(body.op, env, frame, item.source.at("op"))
+        op_name = self.evaluate(body.op, env, frame, item.source, None, "op")
         try:
             op = get_op(op_name)
         except SpecError as error:
@@ -185,9 +188,9 @@ class Expander:
             wanted = f"{low}" if low == high else f"at least {low}" if high is None else f"{low}–{high}"
             raise SpecError(f"op '{op_name}' takes {wanted} input(s), got {len(refs)}", item.source.span, full,
                             hint="list its inputs with `from: [a, b]`" if low > 1 else None)
-        raw = {key: self.evaluate(value, env, frame, item.source.at(key), full) for key, value in body.extra_attrs.items()}
+        raw = {key: self.evaluate(value, env, frame, item.source, full, key) for key, value in body.extra_attrs.items()}
         try:
-            attrs = op.Attrs.model_validate(raw)
+            attrs = self.attrs(op_name, raw)
         except ValidationError as exc:
             errors = pydantic_errors(exc, item.source.doc, item.source.path, op.Attrs.model_fields)
             for error in errors:
@@ -199,8 +202,8 @@ class Expander:
     def emit_block(
         self, frame: Frame, local: str, body: NodeBody, item: Item, env: dict[str, Any], refs: list[Ref]
     ) -> ScopeValue:
-        block = self.block(self.evaluate(body.block, env, frame, item.source.at("block")), item)
-        args = {key: self.evaluate(value, env, frame, item.source.at("with", key)) for key, value in body.with_.items()}
+        block = self.block(self.evaluate(body.block, env, frame, item.source, None, "block"), item)
+        args = {key: self.evaluate(value, env, frame, item.source, None, "with", key) for key, value in body.with_.items()}
         values = self.bind_params(block, args, frame, item)
         bindings = self.bind_inputs(block, body, frame, item, env, refs)
         params = tuple((key, values[key]) for key in block.params)
@@ -222,6 +225,14 @@ class Expander:
         self.expand_items(child, body.graph, item.source.at("graph"), env)
         outputs = self.scope_outputs(child, body.outputs, item.source.at("outputs"))
         return self.close_scope(frame, local, child, outputs, register=False)
+
+    def attrs(self, op_name: str, raw: dict[str, Any]) -> Any:
+        """Validated attributes; identical ones (repeated blocks) are validated once."""
+        key = (op_name, _freeze(raw))
+        cached = self.attrs_cache.get(key)
+        if cached is None:
+            cached = self.attrs_cache[key] = OPS[op_name].Attrs.model_validate(raw)
+        return cached
 
     # -- scopes ------------------------------------------------------------------------
 
@@ -380,13 +391,13 @@ class Expander:
     def add_node(self, frame: Frame, local: str, op_name: str, attrs: Any, refs: list[Ref], source: Source) -> Ref:
         full = frame.prefix + local
         self.claim(full, source)
-        inputs = [self.types[r.node][r.port] for r in refs]
+        inputs = tuple(self.types[r.node][r.port] for r in refs)
         try:
-            outputs = OPS[op_name].infer(attrs, inputs)
+            outputs = _infer(op_name, attrs, inputs)
         except ArchdslError as error:
             raise error.located(source.span, full)
         self.nodes[full] = Node(full, op_name, attrs, tuple(refs), source.span, frame.scope)
-        self.types[full] = tuple(outputs)
+        self.types[full] = outputs
         return Ref(full)
 
     def claim(self, full: str, source: Source) -> None:
@@ -400,13 +411,16 @@ class Expander:
 
     # -- expressions -------------------------------------------------------------------
 
-    def evaluate(self, value: Any, env: Mapping[str, Any], frame: Frame, source: Source, node: str | None = None) -> Any:
+    def evaluate(
+        self, value: Any, env: Mapping[str, Any], frame: Frame, source: Source, node: str | None = None, *path: str | int
+    ) -> Any:
+        """Resolve expressions in `value`; errors are located at `source` + `path`."""
         if not has_expression(value):
             return value
         try:
             return resolve(value, ExprEnv(env, frame, self.types), self.limits)
         except ArchdslError as error:
-            raise error.located(source.span, node) from None
+            raise error.located(source.at(*path).span, node) from None
 
     def local_name(self, raw: str | None, env: dict[str, Any], frame: Frame, source: Source) -> str | None:
         if raw is None:
@@ -418,9 +432,11 @@ class Expander:
         return str(name)
 
     def condition(self, raw: Any, env: dict[str, Any], frame: Frame, source: Source) -> bool:
-        value = self.evaluate(raw, env, frame, source)
+        if raw is True:
+            return True
+        value = self.evaluate(raw, env, frame, source, None, "when")
         if not isinstance(value, bool):
-            raise SpecError(f"`when:` must be true or false, got {value!r}", source.span)
+            raise SpecError(f"`when:` must be true or false, got {value!r}", source.at("when").span)
         return value
 
     def count(self, body: NodeBody, env: dict[str, Any], frame: Frame, source: Source) -> int:
@@ -458,6 +474,21 @@ def bind_spec_params(spec: Spec, given: dict[str, Any], limits: Limits) -> dict[
         except SpecError as error:
             raise error.located(None if name in given else source.span) from None
     return values
+
+
+@lru_cache(maxsize=8192)
+def _infer(op_name: str, attrs: Any, inputs: tuple[TensorType, ...]) -> tuple[TensorType, ...]:
+    """Shape rules are pure: repeated blocks infer each distinct case once."""
+    return tuple(OPS[op_name].infer(attrs, list(inputs)))
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable form that keeps types apart (True and 1 must not share a cache entry)."""
+    if isinstance(value, dict):
+        return ("dict", tuple((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", tuple(_freeze(v) for v in value))
+    return (type(value).__name__, value)
 
 
 def _known(what: str, names: Mapping[str, Any]) -> str:

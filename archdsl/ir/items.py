@@ -10,6 +10,10 @@ from archdsl.spec.loader import Source, validate_model
 from archdsl.spec.schema import NODE_KEYS, OutputDecl
 
 
+RESERVED_NAMES = frozenset(NODE_KEYS) - {"from", "with"}
+"""Node keys whose value is never a mapping: `- op: {...}` must be a naming mistake."""
+
+
 @dataclass(frozen=True)
 class Item:
     """One graph item: its name as written (None if anonymous) and raw definition."""
@@ -31,6 +35,12 @@ def _parse_item(entry: Any, source: Source) -> Item:
         return Item(None, {"op": entry}, source)
     if isinstance(entry, dict) and len(entry) == 1:
         (key, value), = entry.items()
+        if key in RESERVED_NAMES and isinstance(value, dict):
+            raise SpecError(
+                f"'{key}' is a reserved key and cannot name a node",
+                source.at(key).span,
+                hint=f"choose another name, e.g. '{key}1', or give it with `name:` as in `{{name: {key}, graph: [...]}}`",
+            )
         if key not in NODE_KEYS:
             inner = source.at(key)
             if isinstance(value, str):

@@ -14,7 +14,7 @@ from fractions import Fraction
 from math import prod
 from typing import Annotated, Any, ClassVar, Sequence
 
-from pydantic import BaseModel, ConfigDict, Strict
+from pydantic import AllowInfNan, BaseModel, BeforeValidator, ConfigDict, PrivateAttr, Strict
 
 from archdsl.errors import ShapeError, SpecError, did_you_mean
 from archdsl.ir.types import BATCH, TensorType, shape_text
@@ -23,10 +23,42 @@ Int = Annotated[int, Strict()]
 Bool = Annotated[bool, Strict()]
 
 
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not a boolean")
+    return value
+
+
+Float = Annotated[float, BeforeValidator(_not_bool), AllowInfNan(False)]
+"""A finite number; ints and numeric strings (YAML reads `1e-5` as a string) are accepted."""
+IntOrList = Int | list[Int]
+"""An int for every spatial axis, or one per axis."""
+
+
 class OpAttrs(BaseModel):
     """Base of every op's attribute model: immutable, unknown keys rejected."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    _hash: int | None = PrivateAttr(default=None)
+
+    def __hash__(self) -> int:
+        # Hashable even with list-valued fields, so passes can memoise per distinct attrs.
+        private = self.__pydantic_private__  # a slot: cheaper than pydantic's __getattr__
+        if private["_hash"] is None:
+            private["_hash"] = hash((type(self), _hashable(tuple(self.__dict__.items()))))
+        return private["_hash"]
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.__dict__ == other.__dict__  # type: ignore[union-attr]
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, _hashable(v)) for k, v in value.items())
+    return value
 
 
 class NoAttrs(OpAttrs):
@@ -55,13 +87,14 @@ class Window:
     (stride 1/s) in the same recurrence.
     """
 
-    kernel: Fraction
-    stride: Fraction
-    padding: Fraction
+    kernel: Fraction | int
+    stride: Fraction | int
+    padding: Fraction | int
 
     @classmethod
     def conv(cls, kernel: int, stride: int, padding: int, dilation: int = 1) -> "Window":
-        return cls(Fraction(dilation * (kernel - 1) + 1), Fraction(stride), Fraction(padding))
+        # Plain ints keep the common case fast; they mix exactly with Fractions.
+        return cls(dilation * (kernel - 1) + 1, stride, padding)
 
     @classmethod
     def transposed(cls, kernel: int, stride: int, padding: int, dilation: int = 1) -> "Window":
@@ -127,6 +160,13 @@ class Op:
         """Whether the op overwrites its input instead of allocating an output."""
         return bool(getattr(attrs, "inplace", False))
 
+    view: ClassVar[bool] = False
+    """Whether the output is a view of the input's storage (flatten, reshape, split, ...)."""
+
+    def shares_input(self, attrs: Any) -> bool:
+        """Whether the output lives in its first input's storage (a view or in place)."""
+        return self.view or self.in_place(attrs)
+
     @property
     def doc(self) -> str:
         return (type(self).__doc__ or "").strip()
@@ -162,6 +202,18 @@ def tuple_n(value: int | Sequence[int], n: int) -> tuple[int, ...]:
     if len(items) != n:
         raise ShapeError(f"expected {n} values, got {len(items)}: {list(items)}")
     return items
+
+
+def as_list(value: int | Sequence[int]) -> list[int]:
+    """The values of an int-or-list attribute, as a list."""
+    return [value] if isinstance(value, int) else list(value)
+
+
+def axis(dim: int, rank: int, what: str = "dim") -> int:
+    """Normalise a possibly negative axis index (PyTorch's rule); ShapeError when out of range."""
+    if not -rank <= dim < rank:
+        raise ShapeError(f"{what}={dim} is out of range for a rank-{rank} input (batch included)")
+    return dim % rank
 
 
 def expect_rank(x: TensorType, rank: int, what: str) -> None:

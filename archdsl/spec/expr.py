@@ -13,6 +13,7 @@ import ast
 import math
 import operator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from archdsl.errors import ExprError, did_you_mean
@@ -105,10 +106,20 @@ def evaluate(text: str, env: Mapping[str, Any], limits: Limits) -> Any:
     if len(text) > limits.expr_chars:
         raise ExprError(f"expression longer than the limit of {limits.expr_chars} characters")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        body = _parse(text.strip())
+        if isinstance(body, ast.Name) and body.id in env:
+            return env[body.id]
+        return _Evaluator(text, env, limits).visit(body)
     except SyntaxError as exc:
         raise ExprError(f"invalid expression '${{{text}}}': {exc.msg}") from None
-    return _Evaluator(text, env, limits).visit(tree.body)
+    except (RecursionError, MemoryError):
+        raise ExprError(f"expression '${{{text[:40]}...}}' is nested too deeply") from None
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> ast.expr:
+    """Parse once per distinct text: repeated blocks evaluate the same expressions."""
+    return ast.parse(text, mode="eval").body
 
 
 class _Evaluator:
@@ -117,6 +128,8 @@ class _Evaluator:
         self.env = env
         self.limits = limits
         self.steps = 0
+        self.sizes: dict[int, tuple[Any, int]] = {}
+        """Nested element counts of the lists seen, by id (the list is kept so ids stay unique)."""
 
     def fail(self, message: str, hint: str | None = None) -> ExprError:
         return ExprError(f"in '${{{self.text}}}': {message}", hint=hint)
@@ -134,9 +147,28 @@ class _Evaluator:
         if isinstance(value, int) and not isinstance(value, bool):
             if value.bit_length() > self.limits.expr_int_bits:
                 raise self.fail(f"integer larger than {self.limits.expr_int_bits} bits")
-        elif isinstance(value, (list, str)) and len(value) > self.limits.expr_seq_len:
+        elif isinstance(value, (list, str)) and self.size(value) > self.limits.expr_seq_len:
             raise self.fail(f"sequence longer than {self.limits.expr_seq_len}")
         return value
+
+    def size(self, value: Any) -> int:
+        """Elements of a list counting those of nested lists (and characters of strings);
+        `[[0] * 1000] * 1000` is a million, not a thousand. Counting stops past the limit."""
+        if isinstance(value, str):
+            return len(value)
+        if not isinstance(value, list):
+            return 1
+        known = self.sizes.get(id(value))
+        if known is not None:
+            return known[1]
+        total = len(value)
+        for item in value:
+            if total > self.limits.expr_seq_len:
+                break
+            if isinstance(item, (list, str)):
+                total += self.size(item)
+        self.sizes[id(value)] = (value, total)
+        return total
 
     def visit_Constant(self, node: ast.Constant) -> Any:
         if not isinstance(node.value, (int, float, str, bool, type(None))):
@@ -169,11 +201,17 @@ class _Evaluator:
                 bits = right * math.log2(abs(left))
                 if bits > self.limits.expr_int_bits:
                     raise self.fail(f"power exceeds {self.limits.expr_int_bits} bits")
+        if isinstance(op, ast.Mod) and isinstance(left, str):
+            raise self.fail("string formatting with % is not allowed", hint="embed ${...} in the text instead")
+        total = None
         if isinstance(op, ast.Mult):
             seq, count = (left, right) if isinstance(left, (list, str)) else (right, left)
             if isinstance(seq, (list, str)) and isinstance(count, int):
-                if len(seq) * count > self.limits.expr_seq_len:
-                    raise self.fail(f"sequence longer than {self.limits.expr_seq_len}")
+                total = self.size(seq) * count
+        if isinstance(op, ast.Add) and isinstance(left, (list, str)) and isinstance(right, (list, str)):
+            total = self.size(left) + self.size(right)
+        if total is not None and total > self.limits.expr_seq_len:
+            raise self.fail(f"sequence longer than {self.limits.expr_seq_len}")
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> Any:
         op = _UNARY.get(type(node.op))
@@ -241,16 +279,19 @@ class _Evaluator:
         raise self.fail("attribute access is only allowed on tensors (e.g. input.channels)")
 
     def visit_Call(self, node: ast.Call) -> Any:
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            name = node.func.id if isinstance(node.func, ast.Name) else "this"
-            raise self.fail(
-                f"function '{name}' is not available",
-                did_you_mean(name, FUNCTIONS) or f"available: {', '.join(sorted(FUNCTIONS))}",
-            )
+        available = f"available: {', '.join(sorted(FUNCTIONS))}"
+        if isinstance(node.func, ast.Attribute):
+            raise self.fail(f"method calls ('.{node.func.attr}(...)') are not allowed", available)
+        if not isinstance(node.func, ast.Name):
+            raise self.fail("only the built-in functions may be called", available)
+        if node.func.id not in FUNCTIONS:
+            name = node.func.id
+            raise self.fail(f"function '{name}' is not available", did_you_mean(name, FUNCTIONS) or available)
+        if any(kw.arg is None for kw in node.keywords):
+            raise self.fail("`**` arguments are not allowed")
         args = [self.visit(arg) for arg in node.args]
-        kwargs = {kw.arg: self.visit(kw.value) for kw in node.keywords if kw.arg}
-        if node.func.id == "range":
-            self.check_range(args)
+        kwargs = {str(kw.arg): self.visit(kw.value) for kw in node.keywords}
+        self.check_call(node.func.id, args, kwargs)
         if node.func.id == "int" and args and isinstance(args[0], str):
             digits = args[0].strip().lstrip("+-").replace("_", "").lstrip("0")
             if len(digits) > self.limits.expr_int_bits:  # so many digits cannot fit; do not convert
@@ -261,11 +302,23 @@ class _Evaluator:
             raise self.fail(f"{node.func.id}(): {exc}") from None
 
 
+    def check_call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+        """Refuse calls whose work or result would be unbounded, before making them."""
+        if name == "range":
+            self.check_range(args)
+        if name == "sum" and not all(_is_number(v) for v in _summed(args, kwargs)):
+            raise self.fail("sum() adds a list of numbers", hint="join lists with +")
+        ndigits = args[1] if name == "round" and len(args) > 1 else kwargs.get("ndigits")
+        if name == "round" and isinstance(ndigits, int) and abs(ndigits) > 400:
+            raise self.fail(f"round(): ndigits={ndigits} is out of range (at most 400 either way)")
+
     def check_range(self, args: list[Any]) -> None:
         if all(isinstance(a, int) for a in args) and 1 <= len(args) <= 3:
             try:
                 length = len(range(*args))
-            except (ValueError, OverflowError) as exc:
+            except OverflowError:
+                length = self.limits.expr_seq_len + 1
+            except ValueError as exc:
                 raise self.fail(f"range(): {exc}") from None
             if length > self.limits.expr_seq_len:
                 raise self.fail(f"range longer than {self.limits.expr_seq_len}")
@@ -275,7 +328,15 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def find_expressions(text: str) -> list[tuple[int, int]]:
+def _summed(args: list[Any], kwargs: dict[str, Any]) -> list[Any]:
+    """What `sum(*args, **kwargs)` would add, start included (anything odd makes the check fail)."""
+    if not args or not isinstance(args[0], list):
+        return [None]
+    return [*args[0], *args[1:], *kwargs.values()]
+
+
+@lru_cache(maxsize=4096)
+def find_expressions(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each `${...}` in `text`, end exclusive; braces may nest."""
     found: list[tuple[int, int]] = []
     start = text.find("${")
@@ -293,7 +354,7 @@ def find_expressions(text: str) -> list[tuple[int, int]]:
             raise ExprError(f"unterminated expression in '{text}'", hint="close it with '}'")
         found.append((start, pos + 1))
         start = text.find("${", pos + 1)
-    return found
+    return tuple(found)
 
 
 def resolve(value: Any, env: Mapping[str, Any], limits: Limits) -> Any:
@@ -303,10 +364,10 @@ def resolve(value: Any, env: Mapping[str, Any], limits: Limits) -> Any:
     type); expressions embedded in longer strings are interpolated as text.
     """
     if isinstance(value, str):
-        spans = find_expressions(value) if "${" in value else []
+        spans = find_expressions(value) if "${" in value else ()
         if not spans:
             return value
-        if spans == [(0, len(value))]:
+        if spans == ((0, len(value)),):
             return evaluate(value[2:-1], env, limits)
         pieces, last = [], 0
         for start, end in spans:

@@ -1,0 +1,1 @@
+"""Ratio benchmarks against the tools people use today (see benchmarks/README.md)."""

@@ -1,0 +1,76 @@
+"""Static analysis (parse + expand + every pass) vs torchinfo.summary and fvcore.
+
+Run: `python -m benchmarks.analysis [--quick]`. Each comparison is timed in the
+same process, interleaved, and reported as the median ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+
+import archdsl
+from benchmarks.common import Result, format_table, machine, speedup
+
+MODELS = ("resnet50", "resnet152", "densenet201", "googlenet", "vgg16")
+
+
+def analyse(name: str) -> None:
+    archdsl.load(name).analyze()
+
+
+def reference(name: str):  # noqa: ANN201 - a torchvision model
+    import torchvision
+
+    from archdsl.spec.library import library_root
+    from archdsl.spec.loader import load_spec
+    from archdsl.limits import DEFAULT_LIMITS
+
+    tv = load_spec(str(library_root() / f"{name}.yaml"), DEFAULT_LIMITS).torchvision
+    kwargs = dict(tv.kwargs) if tv else {}
+    return torchvision.models.get_model(tv.model if tv else name, **kwargs).eval()
+
+
+def run(quick: bool = False) -> list[Result]:
+    """archdsl analyze vs torchinfo.summary (CPU forward) and fvcore FlopCountAnalysis."""
+    import torch
+    import torchinfo
+    from fvcore.nn import FlopCountAnalysis
+
+    from archdsl.spec.library import library_names
+
+    results: list[Result] = []
+    models = [m for m in (("resnet152",) if quick else MODELS) if m in library_names()]
+    repeats = 3 if quick else 7
+    for name in models:
+        net = reference(name)
+        size = tuple(archdsl.load(name).graph.inputs["x"].shape[1:])
+        x = torch.randn(1, *size)
+
+        def torchinfo_summary() -> None:
+            torchinfo.summary(net, input_size=(1, *size), verbose=0, device="cpu")
+
+        def fvcore_count() -> None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                counter = FlopCountAnalysis(net, x)
+                counter.unsupported_ops_warnings(False)
+                counter.uncalled_modules_warnings(False)
+                counter.total()
+
+        results.append(speedup(f"analyze {name} vs torchinfo.summary", lambda: analyse(name), torchinfo_summary, 100, repeats))
+        if not quick:
+            results.append(speedup(f"analyze {name} vs fvcore FlopCountAnalysis", lambda: analyse(name), fvcore_count, 10, repeats))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="one model, few repeats (CI smoke test)")
+    args = parser.parse_args()
+    print(machine())
+    print(format_table(run(args.quick)))
+
+
+if __name__ == "__main__":
+    main()

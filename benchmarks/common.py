@@ -1,0 +1,98 @@
+"""Timing helpers shared by every benchmark: interleaved runs, medians, ratios, machine facts."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per call over several runs."""
+
+    runs: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def spread(self) -> float:
+        """Half the inter-quartile range relative to the median (a robust ± figure)."""
+        if len(self.runs) < 4:
+            return (max(self.runs) - min(self.runs)) / 2 / self.median
+        q1, _, q3 = statistics.quantiles(self.runs, n=4)
+        return (q3 - q1) / 2 / self.median
+
+
+@dataclass(frozen=True)
+class Result:
+    """One row of a benchmark table: ours vs theirs, as a ratio with a target."""
+
+    name: str
+    ours: Timing
+    theirs: Timing
+    ratio: float
+    """How many times better ours is (theirs / ours for times; ours / theirs for throughput)."""
+    target: float
+    unit: str = "s"
+
+    @property
+    def met(self) -> bool:
+        return self.ratio >= self.target
+
+
+def interleaved(ours: Callable[[], object], theirs: Callable[[], object], repeats: int, warmup: int = 1) -> tuple[Timing, Timing]:
+    """Time two callables alternately, so drift on a shared machine hits both alike."""
+    for _ in range(warmup):
+        ours()
+        theirs()
+    a: list[float] = []
+    b: list[float] = []
+    for index in range(repeats):
+        pair = ((ours, a), (theirs, b)) if index % 2 == 0 else ((theirs, b), (ours, a))
+        for call, sink in pair:
+            start = time.perf_counter()
+            call()
+            sink.append(time.perf_counter() - start)
+    return Timing(tuple(a)), Timing(tuple(b))
+
+
+def speedup(name: str, ours: Callable[[], object], theirs: Callable[[], object], target: float, repeats: int, warmup: int = 1) -> Result:
+    """A row where smaller time is better: ratio = their median / our median."""
+    mine, other = interleaved(ours, theirs, repeats, warmup)
+    return Result(name, mine, other, other.median / mine.median, target)
+
+
+def machine() -> str:
+    """One line naming the machine and the versions that matter."""
+    import importlib.metadata as md
+
+    versions = []
+    for package in ("torch", "torchvision", "onnx", "onnxruntime-gpu", "onnxruntime", "torchinfo", "fvcore"):
+        try:
+            versions.append(f"{package} {md.version(package)}")
+        except md.PackageNotFoundError:
+            continue
+    cpu = platform.processor() or platform.machine()
+    return f"{platform.system()} {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}; " + ", ".join(versions)
+
+
+def format_table(results: list[Result]) -> str:
+    """A Markdown table of results."""
+    lines = ["| benchmark | archdsl (median) | reference (median) | ratio | target | met |", "|---|---:|---:|---:|---:|---|"]
+    for r in results:
+        lines.append(
+            f"| {r.name} | {_show(r.ours)} | {_show(r.theirs)} | {r.ratio:.2f}× | ≥ {r.target:g}× | {'met' if r.met else 'not met'} |"
+        )
+    return "\n".join(lines)
+
+
+def _show(timing: Timing) -> str:
+    median = timing.median
+    text = f"{median * 1e3:.2f} ms" if median < 1 else f"{median:.2f} s"
+    return f"{text} ± {timing.spread * 100:.0f}%"
