@@ -39,6 +39,8 @@ class Frame:
     depth: int = 0
     pending: set[str] = field(default_factory=set)
     """Names defined later in the list being expanded (for a better error)."""
+    current: str | None = None
+    """The name of the item being expanded (a `from:` naming it is a cycle)."""
 
     @property
     def prefix(self) -> str:
@@ -83,6 +85,11 @@ class Frame:
         return value, (port or None)
 
     def unknown(self, name: str) -> SpecError:
+        if name == self.current:
+            return SpecError(
+                f"'{name}' names this node itself; a node cannot read its own output (a cycle)",
+                hint="name the node it should read, e.g. the one just above it",
+            )
         if name in self.pending:
             return SpecError(
                 f"'{name}' is defined later in this graph; `from` may only name earlier nodes",
