@@ -19,10 +19,18 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
+        # mkstemp makes the file 0600; give it the mode a plain open() would have.
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, target)
     finally:
         if temp.exists():
             temp.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(target: str | os.PathLike[str], data: str | bytes) -> None:
