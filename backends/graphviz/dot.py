@@ -116,9 +116,9 @@ class _Drawing:
         small = [cost_line(cost.params, cost.macs if "macs" in self.options.show else 0), self.rf(name)]
         title, what = local(name, cluster), op_line(self.analysis, name)
         label = style.html_lines(title, [what if what != title else ""], small)
-        dashed = ",dashed" if name in self.train_only else ""
-        dot.node(name, label, tooltip=name, fillcolor=style.family_colour(OPS[node.op].family),
-                 style=f"rounded,filled{dashed}")
+        # No tooltip: SVG viewers show the <title> dot writes, which is the node's full name.
+        extra = {"style": "rounded,filled,dashed"} if name in self.train_only else {}
+        dot.node(name, label, fillcolor=style.family_colour(OPS[node.op].family), **extra)
 
     def group_box(self, dot: graphviz.Digraph, box: Box) -> None:
         first, last = (self.graph.scopes[s] for s in (box.scopes[0], box.scopes[-1]))
@@ -132,8 +132,8 @@ class _Drawing:
         rf = self.rf(outputs[0].node)
         label = style.html_lines(title, lines, [self.cost(members), rf])
         dashed = ",dashed" if all(m in self.train_only for m in members) else ""
-        dot.node(box.id, label, tooltip=" ".join(box.scopes), fillcolor=style.BLOCK_COLOUR,
-                 style=f"filled{dashed}", peripheries="2" if count > 1 else "1")
+        extra = {"tooltip": " ".join(box.scopes), "peripheries": "2"} if count > 1 else {}
+        dot.node(box.id, label, fillcolor=style.BLOCK_COLOUR, style=f"filled{dashed}", **extra)
 
     def rf(self, name: str) -> str:
         return rf_line(self.analysis.fields.fields[name]) if "rf" in self.options.show else ""

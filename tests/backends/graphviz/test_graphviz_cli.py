@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,9 @@ def test_render_writes_images(tmp_path: Path, capsys, suffix: str, magic: bytes)
     assert code == 0 and err == "" and out == f"wrote {target} ({suffix[1:]})\n"
     assert target.read_bytes().startswith(magic)
     assert sorted(os.listdir(tmp_path)) == [target.name]  # no temporary file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask  # as open() would make it, not 0600
 
 
 def test_render_dot_equals_stdout_and_build(tmp_path: Path, capsys) -> None:
