@@ -25,12 +25,31 @@ _COMMON_NODE: dict[str, Any] = {
 }
 
 
+EXPRESSION = {"type": "string", "pattern": r"^\$\{.*\}$"}
+
+
+def _allow_expressions(schema: Any) -> Any:
+    """Let every scalar (also inside lists) be written as a `${...}` expression instead."""
+    if isinstance(schema, list):
+        return [_allow_expressions(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    mapped = {key: _allow_expressions(value) if key in ("items", "anyOf", "prefixItems") else value
+              for key, value in schema.items()}
+    for key in ("properties", "$defs"):
+        if key in mapped:
+            mapped[key] = {name: _allow_expressions(sub) for name, sub in mapped[key].items()}
+    if mapped.get("type") in ("integer", "number", "boolean", "array") or "enum" in mapped or "const" in mapped:
+        return {"anyOf": [mapped, EXPRESSION]}
+    return mapped
+
+
 def _op_schema(name: str) -> dict[str, Any]:
     op = OPS[name]
-    attrs = op.Attrs.model_json_schema()
+    attrs = _allow_expressions(op.Attrs.model_json_schema())
     properties = {"op": {"const": name, "description": op.doc}, **_COMMON_NODE}
     for key, prop in attrs.get("properties", {}).items():
-        properties[key] = {"anyOf": [prop, {"type": "string", "pattern": r"^\$\{.*\}$"}], "description": prop.get("description", key)}
+        properties[key] = {**prop, "description": prop.get("description", key)}
     return {"type": "object", "properties": properties, "required": ["op"], "additionalProperties": False,
             **({"$defs": attrs["$defs"]} if "$defs" in attrs else {})}
 
@@ -51,7 +70,15 @@ def json_schema() -> dict[str, Any]:
         "anyOf": [{"required": ["block"]}, {"required": ["graph"]}],
         "additionalProperties": False,
     }
-    definition = {"anyOf": [{"$ref": f"#/$defs/op_{name}"} for name in ops] + [{"$ref": "#/$defs/structural"}]}
+    computed_op = {
+        "type": "object",
+        "description": "an op chosen by an expression (its attributes are checked after evaluation)",
+        "properties": {"op": {"type": "string", "pattern": r"^\$\{.*\}$"}, **_COMMON_NODE},
+        "required": ["op"],
+    }
+    defs_extra = {"computed_op": computed_op}
+    refs = [f"#/$defs/op_{name}" for name in ops] + ["#/$defs/computed_op", "#/$defs/structural"]
+    definition = {"anyOf": [{"$ref": ref} for ref in refs]}
     item = {
         "anyOf": [
             {"type": "string", "enum": ops, "description": "an anonymous op without attributes"},
@@ -64,6 +91,7 @@ def json_schema() -> dict[str, Any]:
     defs = schema.setdefault("$defs", {})
     defs.update(node_defs)
     defs["structural"] = structural
+    defs.update(defs_extra)
     defs["definition"] = definition
     defs["graph"] = {"type": "array", "items": item}
     defs["BlockDecl"] = BlockDecl.model_json_schema(ref_template="#/$defs/{model}")
