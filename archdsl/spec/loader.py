@@ -144,8 +144,12 @@ class _Loader:
                 raise LimitError(
                     f"`extends`/`use` chain deeper than the limit of {self.limits.import_depth}"
                 )
+            if resolved.is_dir():
+                raise SpecError(f"'{target}' is a directory, not a spec file")
             if not resolved.is_file():
-                raise SpecError(f"file '{target}' not found (looked in {path.parent})")
+                siblings = [p.name for p in resolved.parent.glob("*.y*ml")] if resolved.parent.is_dir() else []
+                raise SpecError(f"file '{target}' not found (looked in {path.parent})",
+                                hint=did_you_mean(resolved.name, siblings))
             return self.load(resolved, chain + (here,))
         except ArchdslError as error:
             raise error.located(doc.span(where))

@@ -279,10 +279,10 @@ class _Builder:
         self.count += size
         if self.count > self.limits.yaml_nodes:
             raise LimitError(
-                f"YAML document expands to more than {self.limits.yaml_nodes} values (aliases are expanded)",
+                f"YAML document has more than {self.limits.yaml_nodes} values "
+                "(an alias counts as a copy of what it names)",
                 self.span_of(event),
-                hint="a document that multiplies aliases is rejected; "
-                + _LIMIT_HINT.format(name="yaml_nodes"),
+                hint=_LIMIT_HINT.format(name="yaml_nodes"),
             )
 
     def scalar(self, event: yaml.ScalarEvent) -> Any:
