@@ -80,6 +80,10 @@ class BackendError(ArchdslError):
     """A backend cannot lower or run the model (missing op, bad weights, provider)."""
 
 
+class OutputError(ArchdslError):
+    """An output file could not be written (a directory, no permission, disk full)."""
+
+
 class ErrorGroup(ArchdslError):
     """Several independent errors, reported together sorted by position."""
 

@@ -23,7 +23,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="shapes, params, MACs, memory, receptive field (no forward pass)")
     add_spec_arguments(p)
     p.add_argument("--format", choices=sorted(FORMATS), default="table")
-    p.add_argument("--depth", type=int, default=None, help="roll block scopes deeper than N into one row")
+    p.add_argument("--depth", type=_depth, default=None, help="roll block scopes deeper than N into one row")
     p.add_argument("-o", "--output", help="write the report to a file (atomically)")
     p.set_defaults(run=analyze)
 
@@ -43,6 +43,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         if backend.add_build_arguments is not None:
             backend.add_build_arguments(p.add_argument_group(f"{backend.name} backend"))
     p.set_defaults(run=build)
+
+
+def _depth(text: str) -> int:
+    """argparse type of --depth: a whole number, 0 or more."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number 0 or more, got '{text}'")
+    return int(text)
 
 
 def validate(args: argparse.Namespace) -> int:

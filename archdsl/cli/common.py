@@ -6,12 +6,11 @@ import argparse
 import sys
 from typing import Any
 
-import yaml
-
-from archdsl.errors import ArchdslError, SpecError
+from archdsl.errors import ArchdslError, SpecError, did_you_mean
 from archdsl.fileio import write_atomic
 from archdsl.limits import DEFAULT_LIMITS, Limits
 from archdsl.model import Model, load
+from archdsl.spec.yamlpos import load_yaml
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser, many: bool = False) -> None:
@@ -28,16 +27,17 @@ def add_spec_arguments(parser: argparse.ArgumentParser, many: bool = False) -> N
                         help="raise or lower a safety limit (see docs/spec-language.md)")
 
 
-def parse_params(items: list[str]) -> dict[str, Any]:
+def parse_params(items: list[str], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """`-p KEY=VALUE` overrides; VALUE is YAML, read as safely and within the same limits as a spec."""
     params: dict[str, Any] = {}
     for item in items:
         key, sep, text = item.partition("=")
-        if not sep or not key:
-            raise SpecError(f"-p expects KEY=VALUE, got '{item}'")
+        if not sep or not key.strip():
+            raise SpecError(f"-p expects KEY=VALUE, got '{item}'", hint="e.g. -p num_classes=10")
         try:
-            params[key.strip()] = yaml.safe_load(text) if text.strip() else ""
-        except yaml.YAMLError:
-            raise SpecError(f"-p {key}: '{text}' is not a valid YAML value") from None
+            params[key.strip()] = load_yaml(text, f"-p {key.strip()}", limits).data if text.strip() else ""
+        except ArchdslError as error:
+            raise SpecError(f"-p {key.strip()}: {error.message}", hint=error.hint or "VALUE is YAML, e.g. 3, 0.5, true or [3, 4, 6, 3]") from None
     return params
 
 
@@ -49,8 +49,8 @@ def parse_inputs(items: list[str]) -> dict[str, tuple[int, ...]]:
             shape = tuple(int(d) for d in dims.lower().split("x"))
         except ValueError:
             raise SpecError(f"--input expects sizes like 3x224x224, got '{dims}'") from None
-        if any(d < 1 for d in shape):
-            raise SpecError(f"--input sizes must be positive, got '{dims}'")
+        if any(d < 1 or d >= 1 << 63 for d in shape):
+            raise SpecError(f"--input sizes must be positive 64-bit integers, got '{dims}'")
         shapes[name if sep else ""] = shape
     return shapes
 
@@ -59,21 +59,22 @@ def parse_limits(items: list[str]) -> Limits:
     overrides: dict[str, int] = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep or not value.strip().isdigit():
-            raise SpecError(f"--limit expects NAME=N, got '{item}'")
+        if not sep or not value.strip().isdigit() or len(value.strip()) > 18:
+            raise SpecError(f"--limit expects NAME=N with N a whole number, got '{item}'", hint="e.g. --limit repeat=20000")
         overrides[key.strip()] = int(value)
     try:
         return DEFAULT_LIMITS.with_overrides(overrides)
     except KeyError as exc:
-        known = ", ".join(f.name for f in DEFAULT_LIMITS.__dataclass_fields__.values())
-        raise SpecError(f"unknown limit '{exc.args[0]}'", hint=f"limits: {known}") from None
+        known = list(DEFAULT_LIMITS.__dataclass_fields__)
+        raise SpecError(f"unknown limit '{exc.args[0]}'",
+                        hint=did_you_mean(exc.args[0], known) or f"limits: {', '.join(known)}") from None
 
 
 def load_model(args: argparse.Namespace, spec: str | None = None) -> Model:
     """Load the spec named on the command line with its overrides."""
     limits = parse_limits(args.limit)
     shapes = parse_inputs(args.input)
-    return load(spec or args.spec, input_shapes=shapes, limits=limits, **parse_params(args.param))
+    return load(spec or args.spec, input_shapes=shapes, limits=limits, **parse_params(args.param, limits))
 
 
 def emit(text: str, output: str | None) -> None:
