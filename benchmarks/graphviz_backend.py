@@ -17,7 +17,7 @@ import shutil
 import statistics
 import subprocess
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import archdsl
 from backends.graphviz import to_dot
