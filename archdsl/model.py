@@ -11,6 +11,7 @@ from archdsl.analysis import Analysis, analyze
 from archdsl.backend import get_backend
 from archdsl.ir.expand import expand
 from archdsl.ir.graph import Graph
+from archdsl.ir.init import InitPlan, plan_init
 from archdsl.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.loader import Spec, load_spec
 
@@ -22,6 +23,12 @@ class Model:
     spec: Spec
     graph: Graph
     params: dict[str, Any] = field(default_factory=dict)
+    limits: Limits = DEFAULT_LIMITS
+
+    @cached_property
+    def init(self) -> InitPlan:
+        """The initializer the spec's `init:` rules give each parameter (absent: the op's default)."""
+        return plan_init(self.spec, self.graph, self.params, self.limits)
 
     @cached_property
     def analysis(self) -> Analysis:
@@ -58,4 +65,6 @@ def load(
     """Load a spec (library name or path), bind `params`, expand it into a Model."""
     resolved = load_spec(str(spec), limits)
     graph = expand(resolved, params, input_shapes, limits)
-    return Model(resolved, graph, dict(params))
+    model = Model(resolved, graph, dict(params), limits)
+    _ = model.init  # bad `init:` rules are spec errors: report them at load time
+    return model

@@ -15,6 +15,7 @@ from archdsl.spec.params import parse_decl
 from archdsl.spec.schema import (
     SCHEMA_KEYS,
     BlockDecl,
+    InitRuleDecl,
     InputDecl,
     ParamDecl,
     SpecFile,
@@ -48,6 +49,14 @@ class Block:
     source: Source
 
 
+@dataclass(frozen=True)
+class InitRule:
+    """An `init:` rule together with its origin."""
+
+    decl: InitRuleDecl
+    source: Source
+
+
 @dataclass
 class Spec:
     """A fully resolved spec: its own file merged over what it extends and uses."""
@@ -66,6 +75,8 @@ class Spec:
     graph_source: Source | None = None
     outputs: list[Any] | None = None
     outputs_source: Source | None = None
+    init: list[InitRule] = field(default_factory=list)
+    """Initialisation rules in the order they apply: the parent's (`extends`), used files', then its own."""
 
 
 def load_spec(name_or_path: str, limits: Limits) -> Spec:
@@ -156,6 +167,7 @@ class _Loader:
 
     def merge_blocks(self, spec: Spec, used: Spec) -> None:
         spec.blocks.update(used.blocks)
+        spec.init.extend(used.init)
         for name, decl in used.params.items():
             spec.params.setdefault(name, decl)
             spec.param_sources.setdefault(name, used.param_sources[name])
@@ -183,6 +195,7 @@ class _Loader:
             spec.graph, spec.graph_source = model.graph, root.at("graph")
         if model.outputs is not None:
             spec.outputs, spec.outputs_source = model.outputs, root.at("outputs")
+        spec.init.extend(InitRule(rule, root.at("init", i)) for i, rule in enumerate(model.init))
 
     def apply_params(self, spec: Spec, raw: dict[str, Any], source: Source) -> None:
         errors: list[ArchdslError] = []

@@ -131,6 +131,31 @@ class BlockDecl(Strict):
         return inputs
 
 
+class InitRuleDecl(BaseModel):
+    """One `init:` rule: the nodes it picks (by op, by glob on the dotted name, or both)
+    and, as further keys, parameter name (or glob) → initializer, e.g. `weight: zeros`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    op: str | list[str] | None = Field(None, description="op name(s) the rule applies to; default: any op")
+    match: str | list[str] | None = Field(None, description="glob(s) on dotted node names, e.g. '*.bn3'; default: any")
+    when: bool | str = Field(True, description="condition over the spec's params, e.g. '${zero_init_residual}'")
+
+    @model_validator(mode="after")
+    def _sets_parameters(self) -> InitRuleDecl:
+        if not self.tensors:
+            raise ValueError("an init rule sets at least one parameter, e.g. `weight: zeros`")
+        for key, value in self.tensors.items():
+            if not isinstance(value, str):
+                raise ValueError(f"'{key}' needs an initializer string like 'normal(0, 0.01)', got {value!r}")
+        return self
+
+    @property
+    def tensors(self) -> dict[str, str]:
+        """Parameter name or glob → initializer text, in the order written."""
+        return dict(self.__pydantic_extra__ or {})
+
+
 class SpecFile(Strict):
     """One YAML file of the language: a model, a variant (`extends`) or a block library."""
 
@@ -146,11 +171,12 @@ class SpecFile(Strict):
     blocks: dict[str, BlockDecl] = Field(default_factory=dict)
     graph: list[Any] | None = None
     outputs: list[Any] | None = None
+    init: list[InitRuleDecl] = Field(default_factory=list, description="initialisation rules; later ones override earlier")
 
 
 SCHEMA_KEYS: frozenset[str] = frozenset(
     (field.alias or name)
-    for model in (SpecFile, BlockDecl, InputDecl, OutputDecl, ParamDecl, TorchvisionRef)
+    for model in (SpecFile, BlockDecl, InputDecl, OutputDecl, ParamDecl, TorchvisionRef, InitRuleDecl)
     for name, field in model.model_fields.items()
 )
 """Every key the schema knows, for 'did you mean' hints."""
