@@ -304,7 +304,28 @@ class Expander:
                 raise SpecError("`from:` as a mapping names block inputs; use a list for an op", source.span)
             return [self.ref(frame, self.evaluate(text, env, frame, source.at(key)), source.at(key)) for key, text in raw.items()]
         texts = [raw] if isinstance(raw, str) else raw
-        return [self.ref(frame, self.evaluate(text, env, frame, source.at(i)), source.at(i)) for i, text in enumerate(texts)]
+        refs: list[Ref] = []
+        for i, text in enumerate(texts):
+            value = self.evaluate(text, env, frame, source.at(i))
+            if isinstance(value, str) and value.endswith(".*"):
+                refs.extend(self.instances(frame, value, source.at(i)))
+            else:
+                refs.append(self.ref(frame, value, source.at(i)))
+        if not refs:
+            raise SpecError("`from:` names no input: every `group.*` in it is an empty repeat", source.span)
+        return refs
+
+    def instances(self, frame: Frame, text: str, source: Source) -> list[Ref]:
+        """`group.*`: the output of every instance of the named `repeat` group, in order."""
+        try:
+            value, _ = frame.lookup(text[:-2])
+        except SpecError as error:
+            raise error.located(source.span) from None
+        if value is POISON:
+            raise _Poisoned()
+        if not isinstance(value, ScopeValue) or self.scopes[value.name].kind != "repeat":
+            raise SpecError(f"'{text}' lists the instances of a named `repeat`, and '{text[:-2]}' is not one", source.span)
+        return [v.default if isinstance(v, ScopeValue) else v for v in value.names.values()]
 
     def ref(self, frame: Frame, text: Any, source: Source) -> Ref:
         if not isinstance(text, str):
