@@ -35,6 +35,13 @@ class Svg:
         return [_unescape(t) for t in re.findall(pattern, self.text)]
 
 
+def dot_statements(source: str) -> tuple[list[str], list[str]]:
+    """(cluster names, node ids) declared in DOT text as this backend writes it (one statement a line)."""
+    clusters = re.findall(r'^\s*subgraph "?(cluster_[^" ]+)"? \{$', source, re.M)
+    nodes = re.findall(r'^\s*("[^"]+"|[A-Za-z0-9_]+) \[', source, re.M)
+    return clusters, [n.strip('"') for n in nodes if n not in ("graph", "node", "edge")]
+
+
 def _unescape(text: str) -> str:
     return text.replace("&#45;", "-").replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
 
@@ -71,3 +78,9 @@ def dot_svg() -> Callable[[str], Svg]:
 def library_model() -> Callable[[str], archdsl.Model]:
     """`library_model(name)`: a library spec, loaded and analysed once per session."""
     return _library_model
+
+
+@pytest.fixture
+def dot_text() -> Callable[[str], tuple[list[str], list[str]]]:
+    """`dot_text(source)`: (cluster names, node ids) read from DOT text, without laying it out."""
+    return dot_statements
