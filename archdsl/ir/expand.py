@@ -179,6 +179,8 @@ class Expander:
     ) -> Ref:
         full = frame.prefix + local
         op_name = self.evaluate(body.op, env, frame, item.source, None, "op")
+        if not isinstance(op_name, str):
+            raise SpecError(f"`op:` must name an op, got {op_name!r}", item.source.at("op").span, full)
         try:
             op = get_op(op_name)
         except SpecError as error:
