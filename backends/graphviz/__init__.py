@@ -8,15 +8,23 @@ a `graphviz.Digraph`, `to_dot` its DOT source, `render(model, path)` writes
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archdsl.backend import Backend
 from archdsl.model import Model
 from archdsl.ops import OPS
 from backends.graphviz.cli import add_diagram_arguments, build, register_commands
 
+if TYPE_CHECKING:
+    import graphviz
 
-def to_digraph(model: Model, **options: Any) -> Any:
+    from backends.graphviz.view import Scopes, View
+
+# The drawing modules import the graphviz package (~80 ms); they load on first use, so
+# `archdsl analyze`, which loads every backend's CLI hooks, does not pay for them.
+
+
+def to_digraph(model: Model, **options: Any) -> graphviz.Digraph:
     """The diagram as a `graphviz.Digraph` (options: depth, expand, rankdir, show, merge, legend)."""
     from backends.graphviz.dot import digraph
     from backends.graphviz.options import make_options
@@ -24,7 +32,7 @@ def to_digraph(model: Model, **options: Any) -> Any:
     return digraph(model, make_options(**options))
 
 
-def plan(model: Model, **options: Any) -> Any:
+def plan(model: Model, **options: Any) -> tuple[Scopes, View]:
     """`(Scopes, View)`: the clusters, boxes and edges a diagram will have, without drawing it."""
     from backends.graphviz.dot import plan as make_plan
     from backends.graphviz.options import make_options

@@ -50,9 +50,9 @@ def make_options(**given: Any) -> Options:
         raise BackendError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {given['rankdir']!r}")
     return Options(
         depth=depth,
-        expand=_names(given.get("expand", ()), "expand"),
+        expand=_names(given.get("expand") or (), "expand"),
         rankdir=rankdir,
-        show=frozenset(parse_show(given.get("show", ()))),
+        show=frozenset(parse_show(given.get("show") or ())),
         merge=bool(given.get("merge", True)),
         legend=bool(given.get("legend", True)),
     )
