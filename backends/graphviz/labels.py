@@ -83,9 +83,10 @@ def value_text(value: Any) -> str:
 # -- the table --------------------------------------------------------------------------
 
 
-def _window(n: int) -> Rule:
+def _window(n: int, transposed: bool = False) -> Rule:
     def rule(a: Any) -> str:
-        return join(dims(a.kernel, n), _step("s", a.stride, 1), _step("p", a.padding, 0),
+        extra = _step("op", a.output_padding, 0) if transposed else ""
+        return join(dims(a.kernel, n), _step("s", a.stride, 1), _step("p", a.padding, 0), extra,
                     _step("d", a.dilation, 1), _step("g", a.groups, 1), f"→ {a.out}")
 
     return rule
@@ -93,11 +94,7 @@ def _window(n: int) -> Rule:
 
 lowers("conv1d")(_window(1))
 lowers("conv2d")(_window(2))
-
-
-@lowers("conv_transpose2d")
-def _conv_transpose(a: Any) -> str:
-    return join(_window(2)(a), _step("op", a.output_padding, 0))
+lowers("conv_transpose2d")(_window(2, transposed=True))
 
 
 def _pool(n: int) -> Rule:

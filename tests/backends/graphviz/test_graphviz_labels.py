@@ -17,7 +17,7 @@ SAMPLES: list[tuple[str, dict[str, Any], str]] = [
     ("conv2d", {"out": 32, "kernel": [3, 1], "padding": [1, 0], "dilation": 2, "groups": 4}, "3×1 p1×0 d2 g4 → 32"),
     ("conv2d", {"out": 8, "kernel": 3, "padding": "same"}, "3×3 p same → 8"),
     ("conv1d", {"out": 16, "kernel": 5}, "5 → 16"),
-    ("conv_transpose2d", {"out": 8, "kernel": 2, "stride": 2, "output_padding": 1}, "2×2 s2 → 8 op1"),
+    ("conv_transpose2d", {"out": 8, "kernel": 2, "stride": 2, "output_padding": 1}, "2×2 s2 op1 → 8"),
     ("maxpool2d", {"kernel": 3, "stride": 2, "padding": 1}, "3×3 s2 p1"),
     ("maxpool2d", {"kernel": 2}, "2×2 s2"),
     ("maxpool1d", {"kernel": 3, "stride": 1, "ceil_mode": True}, "3 ceil"),
