@@ -1,0 +1,202 @@
+"""IR → torch.fx.Graph → GraphModule.
+
+Every node is lowered by its rule from `backends.torch.table`, in the spec's
+order, so modules are registered (and `state_dict` keys ordered) as the spec
+lists them. The fx graph is then put in schedule order (train-only tail last,
+see `schedule.py`) and compiled to straight-line Python.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import fx, nn
+
+from archdsl.errors import BackendError
+from archdsl.ir.graph import Graph, Node, Ref
+from archdsl.ir.types import TensorType
+from archdsl.model import Model
+from archdsl.ops import OPS
+from backends.torch.codegen import EarlyReturnCodeGen
+from backends.torch.init import construct, seeded
+from backends.torch.schedule import Schedule, make_schedule
+from backends.torch.table import Entry, Make, entry_for, load_rules
+from backends.torch.weights import check_weights
+
+
+@dataclass
+class Lowered:
+    """What lowering produced besides the GraphModule (the standalone source reads it)."""
+
+    makes: dict[str, Make] = field(default_factory=dict)
+    """Module-backed nodes in spec order, with how each module is constructed."""
+    schedule: Schedule | None = None
+
+
+class _Site:
+    """The `Site` a rule receives for one node (see backends.torch.table.Site)."""
+
+    def __init__(self, builder: Builder, node: Node, in_place: bool) -> None:
+        self.builder = builder
+        self.node = node
+        self.inputs: list[TensorType] = builder.ir.input_types(node)
+        self.outputs: list[TensorType] = list(builder.ir.types[node.name])
+        self.in_place = in_place
+
+    @property
+    def attrs(self) -> Any:
+        return self.node.attrs
+
+    def add(self, op: str, target: Any, args: tuple, kwargs: dict[str, Any], suffix: str) -> fx.Node:
+        name = f"{self.node.name}_{suffix}" if suffix else self.node.name
+        created = self.builder.fx.create_node(op, target, args, kwargs, name=name.replace(".", "_"))
+        self.builder.owned.setdefault(self.node.name, []).append(created)
+        return created
+
+    def module(self, make: Make, *args: fx.Node) -> fx.Node:
+        self.builder.register(self.node, make)
+        return self.add("call_module", self.node.name, args, {}, "")
+
+    def call(self, fn: Callable[..., Any], *args: Any, suffix: str = "", **kwargs: Any) -> fx.Node:
+        return self.add("call_function", fn, args, kwargs, suffix)
+
+    def method(self, name: str, *args: Any, suffix: str = "", **kwargs: Any) -> fx.Node:
+        return self.add("call_method", name, args, kwargs, suffix)
+
+    def placeholder(self) -> fx.Node:
+        return self.add("placeholder", self.node.name, (), {}, "")
+
+
+class Builder:
+    """Lowers one Graph; `build()` returns the GraphModule."""
+
+    def __init__(self, model: Model, aliases: Callable[[str], bool]) -> None:
+        self.model = model
+        self.ir: Graph = model.graph
+        self.schedule = make_schedule(self.ir, aliases)
+        self.fx = fx.Graph()
+        self.root = nn.Module()
+        self.lowered = Lowered(schedule=self.schedule)
+        self.results: dict[str, tuple[fx.Node, Entry]] = {}
+        self.ports: dict[Ref, fx.Node] = {}
+        self.owned: dict[str, list[fx.Node]] = {}
+
+    def build(self) -> fx.GraphModule:
+        for node in self.ir:
+            self.lower(node)
+        output = self.fx.output(self.structure([o.ref for o in self.ir.outputs.values()], self.ir.outputs))
+        module = fx.GraphModule(self.root, self.fx, class_name=self.ir.name)
+        if self.schedule.train_only:
+            self.move_tail(output)
+            module.recompile()
+        return module
+
+    def lower(self, node: Node) -> None:
+        entry = entry_for(node)
+        site = _Site(self, node, node.name in self.schedule.in_place)
+        args = [self.value(ref) for ref in node.inputs]
+        try:
+            result = entry.rule(site, args)  # type: ignore[arg-type]
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise BackendError(f"torch lowering of '{node.op}' failed: {exc}", node.span, node.name) from exc
+        self.results[node.name] = (result, entry)
+
+    def value(self, ref: Ref) -> fx.Node:
+        """The fx value of one output port (getitem nodes made on first use)."""
+        result, entry = self.results[ref.node]
+        if len(self.ir.types[ref.node]) == 1:
+            return result
+        if ref not in self.ports:
+            node = self.ir.nodes[ref.node]
+            name = f"{result.name}_{OPS[node.op].output_names(node.attrs)[ref.port]}"
+            path = entry.port_path(ref.port)
+            for depth, index in enumerate(path):
+                step = name if depth == len(path) - 1 else f"{name}_{depth}"
+                result = self.fx.create_node("call_function", operator.getitem, (result, index), name=step)
+                # Owned by the producer: a train-only producer's ports move with it.
+                self.owned.setdefault(ref.node, []).append(result)
+            self.ports[ref] = result
+        return self.ports[ref]
+
+    def register(self, node: Node, make: Make) -> None:
+        """Construct the node's module (initialised by the spec) under its dotted name."""
+        parent = self.root
+        *prefix, leaf = node.name.split(".")
+        for part in prefix:
+            child = parent._modules.get(part)
+            if child is None:
+                _check_free(parent, part, node)
+                child = nn.Module()
+                parent.add_module(part, child)
+            parent = child
+        _check_free(parent, leaf, node)
+        expected = OPS[node.op].weights(node.attrs, self.ir.input_types(node))
+        module = construct(make, self.model.init.get(node.name, {}), expected)
+        check_weights(node, module, expected)
+        parent.add_module(leaf, module)
+        self.lowered.makes[node.name] = make
+
+    def structure(self, refs: list[Ref], outputs: dict[str, Any]) -> Any:
+        """One output: the tensor; several: a dict by output name, in the spec's order."""
+        values = [self.value(ref) for ref in refs]
+        return values[0] if len(values) == 1 else dict(zip(outputs, values, strict=True))
+
+    def move_tail(self, output: fx.Node) -> None:
+        """Move train-only nodes after everything else and return early in eval mode."""
+        tail = [n for name in self.ir.nodes if name in self.schedule.train_only for n in self.owned.get(name, [])]
+        for fx_node in tail:
+            output.prepend(fx_node)
+        evals = {name: o for name, o in self.ir.outputs.items() if not o.train_only}
+        result = self.structure([o.ref for o in evals.values()], evals)
+        self.fx.set_codegen(EarlyReturnCodeGen(tail[0].name, repr(result)))
+
+
+def _check_free(parent: nn.Module, name: str, node: Node) -> None:
+    if name not in parent._modules and hasattr(parent, name):
+        raise BackendError(
+            f"the name '{name}' in '{node.name}' clashes with the torch.nn.Module attribute '{name}'",
+            node.span, node.name, hint="rename the node or its enclosing block instance",
+        )
+
+
+def lower(model: Model, seed: int | None = None, device: str = "cpu") -> fx.GraphModule:
+    """The spec as a `torch.fx.GraphModule`, initialised by its `init:` rules, on `device`."""
+    module, _ = lower_with_info(model, seed=seed, device=device)
+    return module
+
+
+def lower_with_info(model: Model, seed: int | None = None, device: str = "cpu") -> tuple[fx.GraphModule, Lowered]:
+    """`lower`, plus what the standalone source and the build summary need."""
+    target = resolve_device(device)
+    rules = load_rules()
+    builder = Builder(model, lambda op: rules[op].aliases if op in rules else False)
+    with seeded(seed):
+        module = builder.build()
+    dtype = _float_input_dtype(model.graph)
+    if dtype is not None and dtype != torch.float32:
+        module.to(dtype)
+    module.meta["archdsl"] = {"spec": model.spec.name, "file": model.spec.file, "seed": seed}
+    return module.to(target), builder.lowered
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """A torch device; 'auto' picks CUDA when present; CUDA without a GPU is a BackendError."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        target = torch.device(device)
+    except RuntimeError:
+        raise BackendError(f"unknown device '{device}'", hint="use cpu, cuda, cuda:N or auto") from None
+    if target.type == "cuda" and not torch.cuda.is_available():
+        raise BackendError("--device cuda: no CUDA device is available here", hint="use --device cpu (or auto)")
+    return target
+
+
+def _float_input_dtype(graph: Graph) -> torch.dtype | None:
+    """The floating dtype of the graph's inputs when they agree on one (weights follow it)."""
+    found = {t.dtype for t in graph.inputs.values() if t.dtype.startswith(("float", "bfloat"))}
+    return getattr(torch, found.pop()) if len(found) == 1 else None

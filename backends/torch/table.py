@@ -1,0 +1,112 @@
+"""The torch lowering table: one rule per op name, registered with `@lowers("conv2d")`.
+
+A rule receives a `Site` (the IR node being lowered, its types, and methods
+that add torch.fx nodes for it) and the fx values of the node's inputs; it
+returns the fx value of the op's result. Modules are described by a `Make`
+(class and keyword arguments), so the same record both builds the module and
+prints it in the standalone Python source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from archdsl.errors import BackendError
+from archdsl.ir.graph import Node
+from archdsl.ir.types import TensorType
+
+if TYPE_CHECKING:
+    import torch
+    from torch import fx
+
+
+@dataclass(frozen=True)
+class Make:
+    """A module to construct: `cls(**kwargs)`."""
+
+    cls: type[torch.nn.Module]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def build(self) -> torch.nn.Module:
+        return self.cls(**self.kwargs)
+
+
+class Site(Protocol):
+    """What a rule sees of the node it lowers, and how it adds fx nodes for it.
+
+    Intermediate fx nodes take `suffix` (named `<node>_<suffix>`); the node that
+    holds the op's result takes none, so generated code reads like the spec.
+    """
+
+    node: Node
+    inputs: list[TensorType]
+    outputs: list[TensorType]
+    in_place: bool
+    """Whether the op may overwrite its first input (the spec asked and nothing reads it later)."""
+
+    @property
+    def attrs(self) -> Any: ...
+
+    def module(self, make: Make, *args: fx.Node) -> fx.Node:
+        """Register `make.build()` under the node's dotted name and call it."""
+
+    def call(self, fn: Callable[..., Any], *args: Any, suffix: str = "", **kwargs: Any) -> fx.Node:
+        """Call a function (torch.*, torch.nn.functional.*, operator.*)."""
+
+    def method(self, name: str, *args: Any, suffix: str = "", **kwargs: Any) -> fx.Node:
+        """Call a tensor method on `args[0]`."""
+
+
+Rule = Callable[[Site, list["fx.Node"]], "fx.Node"]
+PortPath = Callable[[int], tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A rule, how to reach each output port inside its result, and whether the result
+    may share storage with the first input (views; dropout returns its input in eval)."""
+
+    rule: Rule
+    port_path: PortPath
+    aliases: bool
+
+
+RULES: dict[str, Entry] = {}
+
+
+def tuple_port(port: int) -> tuple[int, ...]:
+    """Output port p is item p of the result (torch.split, nn.GRU's (output, h_n))."""
+    return (port,)
+
+
+def lowers(op: str, port_path: PortPath = tuple_port, aliases: bool = False) -> Callable[[Rule], Rule]:
+    """Register the decorated function as the torch lowering of `op`."""
+
+    def register(rule: Rule) -> Rule:
+        if op in RULES:
+            raise ValueError(f"torch lowering for '{op}' is registered twice")
+        RULES[op] = Entry(rule, port_path, aliases)
+        return rule
+
+    return register
+
+
+def entry_for(node: Node) -> Entry:
+    """The rule that lowers `node`, or a BackendError naming the op, the node and its spec line."""
+    load_rules()
+    entry = RULES.get(node.op)
+    if entry is None:
+        raise BackendError(
+            f"the torch backend cannot lower op '{node.op}'", node.span, node.name,
+            hint=f"add a `@lowers(\"{node.op}\")` rule in backends/torch/rules",
+        )
+    return entry
+
+
+def load_rules() -> dict[str, Entry]:
+    """Import the rule modules (registering every rule) and return the table."""
+    from backends.torch import rules  # noqa: F401  (registration side effects)
+
+    return RULES
