@@ -9,10 +9,11 @@ tables keyed by `Op.name`; nothing else describes an op.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import prod
-from typing import Annotated, Any, ClassVar, Sequence
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AllowInfNan, BaseModel, BeforeValidator, ConfigDict, PrivateAttr, Strict
 
@@ -92,12 +93,12 @@ class Window:
     padding: Fraction | int
 
     @classmethod
-    def conv(cls, kernel: int, stride: int, padding: int, dilation: int = 1) -> "Window":
+    def conv(cls, kernel: int, stride: int, padding: int, dilation: int = 1) -> Window:
         # Plain ints keep the common case fast; they mix exactly with Fractions.
         return cls(dilation * (kernel - 1) + 1, stride, padding)
 
     @classmethod
-    def transposed(cls, kernel: int, stride: int, padding: int, dilation: int = 1) -> "Window":
+    def transposed(cls, kernel: int, stride: int, padding: int, dilation: int = 1) -> Window:
         """A transposed conv as zero insertion (stride 1/s) followed by a stride-1 conv."""
         reach = Fraction(dilation * (kernel - 1), stride)
         return cls(reach + 1, Fraction(1, stride), reach - Fraction(padding, stride))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from math import prod
-from typing import Any, ClassVar, Literal, Sequence
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -12,6 +13,7 @@ from archdsl.ir.types import TensorType
 from archdsl.ops.base import (
     Bool,
     Int,
+    IntOrList,
     Op,
     OpAttrs,
     Weight,
@@ -26,7 +28,6 @@ from archdsl.ops.base import (
 )
 
 PositiveInt = Field(ge=1)
-IntOrList = Int | list[Int]
 
 
 class ConvAttrs(OpAttrs):
@@ -39,7 +40,7 @@ class ConvAttrs(OpAttrs):
     bias: Bool = True
 
     @model_validator(mode="after")
-    def _positive(self) -> "ConvAttrs":
+    def _positive(self) -> ConvAttrs:
         for field in ("kernel", "stride", "dilation"):
             value = getattr(self, field)
             if any(v < 1 for v in ([value] if isinstance(value, int) else value)):
@@ -57,7 +58,7 @@ class _ConvNd(Op):
     mac_formula = "out_numel × (in_channels / groups) × prod(kernel)"
 
     def geometry(self, a: ConvAttrs) -> tuple[tuple[int, ...], ...]:
-        """kernel, stride, dilation, padding per spatial axis ('same' resolved)."""
+        """kernel, stride, dilation, padding per spatial axis ('same' resolved to its left side)."""
         kernel = tuple_n(a.kernel, self.ndim)
         stride = tuple_n(a.stride, self.ndim)
         dilation = tuple_n(a.dilation, self.ndim)
@@ -66,13 +67,8 @@ class _ConvNd(Op):
         elif a.padding == "same":
             if any(s != 1 for s in stride):
                 raise ShapeError("padding 'same' needs stride 1 (as in PyTorch)")
-            total = [d * (k - 1) for k, d in zip(kernel, dilation)]
-            if any(t % 2 for t in total):
-                raise ShapeError(
-                    "padding 'same' with an even kernel pads asymmetrically; give explicit padding",
-                    hint="use an odd kernel, or pad with a `pad` node first",
-                )
-            padding = tuple(t // 2 for t in total)
+            # An odd total pads one more on the right, as PyTorch does; this is the left side.
+            padding = tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=True))
         else:
             padding = tuple_n(a.padding, self.ndim)
         return kernel, stride, dilation, padding
@@ -89,9 +85,9 @@ class _ConvNd(Op):
         expect_float(x)
         self.check_groups(a, channels(x))
         kernel, stride, dilation, padding = self.geometry(a)
-        size = [
+        size = list(x.spatial) if a.padding == "same" else [
             conv_out_size(n, k, s, p, d)
-            for n, k, s, p, d in zip(x.spatial, kernel, stride, padding, dilation)
+            for n, k, s, p, d in zip(x.spatial, kernel, stride, padding, dilation, strict=True)
         ]
         spatial_positive(size, self.name)
         return [x.with_shape((x.shape[0], a.out, *size))]
@@ -112,7 +108,7 @@ class _ConvNd(Op):
 
     def receptive(self, a: ConvAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> tuple[Window, ...]:
         kernel, stride, dilation, padding = self.geometry(a)
-        return tuple(Window.conv(*g) for g in zip(kernel, stride, padding, dilation))
+        return tuple(Window.conv(*g) for g in zip(kernel, stride, padding, dilation, strict=True))
 
 
 @register
@@ -152,12 +148,12 @@ class ConvTranspose2d(_ConvNd):
         self.check_groups(a, channels(x))
         kernel, stride, dilation, padding = self.geometry(a)
         extra = tuple_n(a.output_padding, 2)
-        for e, s, d in zip(extra, stride, dilation):
+        for e, s, d in zip(extra, stride, dilation, strict=True):
             if e >= max(s, d):
                 raise ShapeError(f"output_padding ({e}) must be smaller than stride or dilation")
         size = [
             (n - 1) * s - 2 * p + d * (k - 1) + e + 1
-            for n, k, s, p, d, e in zip(x.spatial, kernel, stride, padding, dilation, extra)
+            for n, k, s, p, d, e in zip(x.spatial, kernel, stride, padding, dilation, extra, strict=True)
         ]
         spatial_positive(size, self.name)
         return [x.with_shape((x.shape[0], a.out, *size))]
@@ -174,4 +170,4 @@ class ConvTranspose2d(_ConvNd):
 
     def receptive(self, a: ConvTransposeAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> tuple[Window, ...]:
         kernel, stride, dilation, padding = self.geometry(a)
-        return tuple(Window.transposed(*g) for g in zip(kernel, stride, padding, dilation))
+        return tuple(Window.transposed(*g) for g in zip(kernel, stride, padding, dilation, strict=True))
