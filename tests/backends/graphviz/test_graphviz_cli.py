@@ -67,6 +67,13 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, capsys, argv: list
     assert os.listdir(tmp_path) == []
 
 
+def test_unwritable_output_is_an_error(tmp_path: Path, capsys) -> None:
+    (tmp_path / "taken.dot").mkdir()
+    code, _, err = run(capsys, "render", TINY, "-o", str(tmp_path / "taken.dot"))
+    assert code == 2 and "cannot write" in err and "it is a directory" in err
+    assert os.listdir(tmp_path) == ["taken.dot"] and os.listdir(tmp_path / "taken.dot") == []
+
+
 def test_unknown_scope_names_the_spec_and_suggests(tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, "render", TINY, "--expand", "bodx", "-o", str(tmp_path / "x.svg"))
     assert code == 2
