@@ -100,12 +100,12 @@ def check(archdsl_name: str, node: str, trunk: nn.Module) -> None:
 
 def test_resnet18_field_matches_gradient_support() -> None:
     tv = torchvision.models.resnet18()
-    trunk = nn.Sequential(tv.conv1, tv.bn1, tv.relu, tv.maxpool, tv.layer1, tv.layer2, tv.layer3, tv.layer4)
-    check("resnet18", "layer4.1.relu2", trunk)
+    trunk = nn.Sequential(tv.conv1, tv.bn1, tv.relu, tv.maxpool, tv.layer1, tv.layer2, tv.layer3)
+    check("resnet18", "layer3.1.relu2", trunk)
 
 
 def test_googlenet_field_matches_gradient_support() -> None:
     tv = torchvision.models.googlenet(aux_logits=False, init_weights=False)
     trunk = nn.Sequential(tv.conv1, tv.maxpool1, tv.conv2, tv.conv3, tv.maxpool2, tv.inception3a, tv.inception3b,
-                          tv.maxpool3, tv.inception4a, tv.inception4b)
-    check("googlenet", "inception4b.cat", trunk)
+                          tv.maxpool3, tv.inception4a)
+    check("googlenet", "inception4a.cat", trunk)
