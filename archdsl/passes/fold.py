@@ -1,0 +1,56 @@
+"""Pass: fold an inference BatchNorm into the convolution or linear layer that feeds it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from archdsl.ir.graph import Graph, Node, Ref
+from archdsl.passes.base import FoldBatchNorm, Rewritten
+from archdsl.passes.rewrite import Edit, rewire
+
+PRODUCERS: dict[str, frozenset[str]] = {
+    "conv1d": frozenset({"batchnorm1d"}),
+    "conv2d": frozenset({"batchnorm2d"}),
+    "conv_transpose2d": frozenset({"batchnorm2d"}),
+    "linear": frozenset({"batchnorm1d"}),
+}
+"""Ops whose output channels are axis 1 of their output (linear: when it is rank 2),
+with the BatchNorm ops that may follow them."""
+
+
+def fold_batchnorm(graph: Graph) -> Rewritten:
+    """Fold every BatchNorm (with running statistics) that is the only reader of a conv/linear."""
+    readers = graph.consumers()
+    outputs = {output.ref.node for output in graph.outputs.values()}
+    removed: dict[str, Ref | None] = {}
+    replaced: dict[str, Node] = {}
+    folds: list[FoldBatchNorm] = []
+    for norm in graph:
+        producer = _foldable(graph, norm, readers, outputs)
+        if producer is None or producer.name in replaced:
+            continue
+        attrs = type(producer.attrs).model_validate({**producer.attrs.model_dump(), "bias": True})
+        replaced[producer.name] = replace(producer, attrs=attrs)
+        removed[norm.name] = Ref(producer.name)
+        folds.append(FoldBatchNorm(
+            producer.name, producer.op, norm.name, float(norm.attrs.eps), bool(norm.attrs.affine),
+            bool(producer.attrs.bias), int(getattr(producer.attrs, "groups", 1)),
+        ))
+    if not folds:
+        return Rewritten(graph)
+    return Rewritten(rewire(graph, Edit(removed=removed, replaced=replaced)), tuple(folds))
+
+
+def _foldable(graph: Graph, norm: Node, readers: dict[str, list[str]], outputs: set[str]) -> Node | None:
+    """The producer `norm` can fold into, or None."""
+    if not norm.op.startswith("batchnorm") or not norm.attrs.track_running_stats:
+        return None  # without running statistics BatchNorm normalises by the batch: not a fixed map
+    ref = norm.inputs[0]
+    producer = graph.nodes[ref.node]
+    if norm.op not in PRODUCERS.get(producer.op, ()):
+        return None
+    if producer.op == "linear" and graph.type_of(ref).rank != 2:
+        return None  # the features are the last axis, BatchNorm1d normalises axis 1
+    if readers[producer.name] != [norm.name] or producer.name in outputs:
+        return None  # someone else reads the un-normalised value
+    return producer

@@ -1,0 +1,68 @@
+"""The ONNX backend: a spec becomes an ONNX ModelProto emitted directly from the IR
+(no tracing), and runs in onnxruntime on the execution provider asked for.
+
+Python API: `model.to_onnx(weights=..., seed=..., opset=..., functions=..., optimize=...)`
+(see `ExportOptions`), `backends.onnx.session(...)` for an onnxruntime session.
+CLI: `archdsl export`, `archdsl build --backend onnx`, `archdsl run`, `archdsl bench`.
+onnx and onnxruntime are imported only when the backend is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from archdsl.backend import Backend
+from archdsl.model import Model
+
+
+def lower(model: Model, **options: Any) -> Any:
+    """The spec as an ONNX ModelProto (options: see backends.onnx.export.ExportOptions)."""
+    from backends.onnx.export import lower as lower_
+
+    return lower_(model, **options)
+
+
+def session(model: Any, provider: str = "cpu", allow_fallback: bool = False, **options: Any) -> Any:
+    """An onnxruntime session on `provider` for a Model, a ModelProto, or a path to an .onnx file."""
+    from backends.onnx.runtime import open_session
+
+    return open_session(model, provider=provider, allow_fallback=allow_fallback, **options)
+
+
+def build(model: Model, args: argparse.Namespace) -> str:
+    """`archdsl build --backend onnx`: the same as `archdsl export`."""
+    from backends.onnx.cli import build as build_
+
+    return build_(model, args)
+
+
+def add_build_arguments(group: argparse._ArgumentGroup) -> None:
+    from backends.onnx.options import add_build_arguments as add
+
+    add(group)
+
+
+def register_commands(sub: Any) -> None:
+    from backends.onnx.options import register_commands as register
+
+    register(sub)
+
+
+def _ops() -> set[str]:
+    from backends.onnx.table import load_rules
+
+    return set(load_rules())
+
+
+BACKEND = Backend(
+    name="onnx",
+    description="ONNX: a ModelProto emitted from the IR (opset 18+, dynamic batch), run with onnxruntime",
+    lower=lower,
+    build=build,
+    add_build_arguments=add_build_arguments,
+    register_commands=register_commands,
+    ops=_ops,
+)
+
+__all__ = ["BACKEND", "lower", "session"]

@@ -1,0 +1,148 @@
+"""Collecting the ONNX nodes of one graph or function body, with the spec's names.
+
+Value names: port 0 of IR node `layer1.0.conv1` is `layer1.0.conv1`, port k is
+`<node>:<port name>` (`lstm:h_n`); a rule's intermediate values are
+`<node>/<suffix>`; parameters are `<node>.<tensor>` (`layer1.0.conv1.weight`),
+as in the torch state_dict. Inside a function body names are relative to the
+block instance (`conv1`, `conv1.weight`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from onnx import NodeProto, helper, numpy_helper
+
+from archdsl.errors import BackendError
+from archdsl.ir.graph import Graph, Node, Ref
+from archdsl.ops import OPS
+from backends.onnx.table import emitter_for
+
+
+class Builder:
+    """The ONNX nodes of one graph (or function body), in schedule order."""
+
+    def __init__(self, graph: Graph, opset: int, prefix: str = "", names: dict[Ref, str] | None = None) -> None:
+        self.graph = graph
+        self.opset = opset
+        self.prefix = prefix
+        """Stripped from every name: a function body's names are relative to its block instance."""
+        self.names = names or {}
+        """Port values named otherwise than by default (graph outputs take the output's name)."""
+        self.nodes: list[NodeProto] = []
+        self.aliases: dict[Ref, str] = {}
+        self.weights: dict[str, tuple[str, str]] = {}
+        """Value name → (node, tensor) of every weight read, in first-use order."""
+        self.bound: dict[Ref, str] = {}
+        """Values given from outside (a function body's formal inputs)."""
+        self.inputs: list[str] = []
+        """IR nodes declared graph inputs, in order."""
+
+    def local(self, name: str) -> str:
+        return name[len(self.prefix):] if self.prefix and name.startswith(self.prefix) else name
+
+    def port_name(self, ref: Ref) -> str:
+        """The value name of one output port of an IR node."""
+        if ref in self.names:
+            return self.names[ref]
+        if ref.port == 0:
+            return self.local(ref.node)
+        node = self.graph.nodes[ref.node]
+        return f"{self.local(ref.node)}:{OPS[node.op].output_names(node.attrs)[ref.port]}"
+
+    def value(self, ref: Ref) -> str:
+        """The value name that holds `ref` (an alias when a rule returned its input)."""
+        return self.bound.get(ref) or self.aliases.get(ref) or self.port_name(ref)
+
+    def weight(self, node: Node, name: str) -> str:
+        value = self.local(f"{node.name}.{name}")
+        self.weights.setdefault(value, (node.name, name))
+        return value
+
+    def emit(self, node: Node) -> None:
+        """Lower one IR node through its rule."""
+        site = SiteImpl(self, node)
+        try:
+            results = list(emitter_for(node).rule(site, [self.value(ref) for ref in node.inputs]))
+        except BackendError as error:
+            raise error.located(node.span, node.name) from None
+        if len(results) != len(site.outputs):
+            raise BackendError(f"the ONNX rule of '{node.op}' returned {len(results)} values for "
+                               f"{len(site.outputs)} outputs", node.span, node.name)
+        self.nodes.extend(site.finish(results))
+
+    def add(self, proto: NodeProto) -> None:
+        self.nodes.append(proto)
+
+
+class SiteImpl:
+    """The `Site` a rule receives for one node (see backends.onnx.table.Site)."""
+
+    def __init__(self, builder: Builder, node: Node) -> None:
+        self.builder = builder
+        self.node = node
+        self.inputs = builder.graph.input_types(node)
+        self.outputs = list(builder.graph.types[node.name])
+        self.opset = builder.opset
+        self.created: list[NodeProto] = []
+        self.counts: Counter[str] = Counter()
+        self.base = builder.local(node.name)
+
+    @property
+    def attrs(self) -> Any:
+        return self.node.attrs
+
+    def fresh(self, suffix: str) -> str:
+        self.counts[suffix] += 1
+        count = self.counts[suffix]
+        return f"{self.base}/{suffix}" if count == 1 else f"{self.base}/{suffix}_{count}"
+
+    def op(self, op_type: str, *inputs: str, suffix: str = "", outputs: int = 1, **attributes: Any) -> Any:
+        name = self.fresh(suffix or op_type)
+        values = [name] if outputs == 1 else [f"{name}:{i}" for i in range(outputs)]
+        self.created.append(helper.make_node(op_type, list(inputs), values, name=name, **attributes))
+        return values[0] if outputs == 1 else values
+
+    def const(self, value: np.ndarray, suffix: str = "") -> str:
+        name = self.fresh(suffix or "const")
+        tensor = numpy_helper.from_array(np.asarray(value, order="C"), name)
+        self.created.append(helper.make_node("Constant", [], [name], name=name, value=tensor))
+        return name
+
+    def weight(self, name: str) -> str:
+        if not self.has_weight(name):
+            raise BackendError(f"'{self.node.name}' has no tensor '{name}'", self.node.span, self.node.name)
+        return self.builder.weight(self.node, name)
+
+    def has_weight(self, name: str) -> bool:
+        return name in OPS[self.node.op].weights(self.node.attrs, self.inputs)
+
+    def graph_input(self) -> str:
+        self.builder.inputs.append(self.node.name)
+        return self.builder.port_name(Ref(self.node.name))
+
+    def finish(self, results: Sequence[str]) -> list[NodeProto]:
+        """Give each port's value its name and the port-0 node the IR node's name."""
+        producers = {value: proto for proto in self.created for value in proto.output}
+        rename: dict[str, str] = {}
+        for port, value in enumerate(results):
+            ref = Ref(self.node.name, port)
+            proto = producers.get(value)
+            if proto is None or value in rename:
+                self.builder.aliases[ref] = rename.get(value, value)
+                continue
+            rename[value] = self.builder.port_name(ref)
+            if port == 0:
+                proto.name = self.base
+        _rename(self.created, rename.get)
+        return self.created
+
+
+def _rename(nodes: list[NodeProto], new: Callable[[str], str | None]) -> None:
+    for proto in nodes:
+        for field in (proto.input, proto.output):
+            for i, value in enumerate(field):
+                field[i] = new(value) or value

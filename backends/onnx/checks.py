@@ -1,0 +1,42 @@
+"""Checks of an emitted model: the ONNX checker, and ONNX's shape inference against archdsl's."""
+
+from __future__ import annotations
+
+import onnx
+from onnx import shape_inference
+
+from archdsl.ir.graph import Graph
+from archdsl.ir.types import BATCH
+
+
+def check(model: onnx.ModelProto) -> None:
+    """onnx.checker with full_check (strict shape inference); a failure is a bug in the emitter."""
+    onnx.checker.check_model(model, full_check=True)
+
+
+def inferred_shapes(model: onnx.ModelProto) -> dict[str, tuple[int | str | None, ...]]:
+    """Every value's shape as ONNX infers it (dim_param strings, ints, None when unknown)."""
+    inferred = shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
+    found = {}
+    for value in [*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output]:
+        shape = value.type.tensor_type.shape
+        found[value.name] = tuple(
+            d.dim_value if d.HasField("dim_value") else d.dim_param if d.HasField("dim_param") else None
+            for d in shape.dim
+        )
+    return found
+
+
+def shape_mismatches(model: onnx.ModelProto, graph: Graph) -> list[str]:
+    """Values whose ONNX-inferred shape differs from archdsl's type of the IR port they hold."""
+    shapes = inferred_shapes(model)
+    problems = []
+    for node in graph:
+        for port, t in enumerate(graph.types[node.name]):
+            name = node.name if port == 0 else None
+            if name is None or name not in shapes:
+                continue
+            want = tuple(BATCH if d == BATCH else int(d) for d in t.shape)
+            if shapes[name] != want:
+                problems.append(f"{name}: ONNX infers {shapes[name]}, archdsl {want}")
+    return problems

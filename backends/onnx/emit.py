@@ -1,0 +1,135 @@
+"""IR → ONNX ModelProto: graph inputs and outputs, nodes through the emitter table,
+initializers under the spec's names, the opset, and metadata. Deterministic: the
+same graph and weights give the same bytes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import ModelProto, TensorProto, helper, numpy_helper
+
+from archdsl import __version__
+from archdsl.errors import BackendError
+from archdsl.ir.graph import Graph, Ref
+from archdsl.ir.types import BATCH, TensorType
+from backends.onnx.builder import Builder
+from backends.onnx.dtypes import element_type, numpy_dtype
+from backends.onnx.table import MIN_OPSET, check_opset, needed_opset
+
+FUNCTION_DOMAIN = "archdsl"
+"""The domain of the local functions that blocks become with `functions=True`."""
+
+
+@dataclass(frozen=True)
+class Emission:
+    """What to emit: options that shape the ModelProto."""
+
+    opset: int | None = None
+    """None: the oldest opset that expresses every node (MIN_OPSET at least)."""
+    functions: bool = False
+    metadata: tuple[tuple[str, str], ...] = ()
+
+
+def newest_opset() -> int:
+    """The newest default-domain opset the installed onnx package knows."""
+    return onnx.defs.onnx_opset_version()
+
+
+def resolve_opset(graph: Graph, asked: int | None) -> int:
+    """The opset to emit: `asked` when valid for every node, else a located BackendError."""
+    nodes = list(graph)
+    if asked is None:
+        return needed_opset(nodes)
+    if not MIN_OPSET <= asked <= newest_opset():
+        raise BackendError(f"opset {asked} is not supported",
+                           hint=f"archdsl emits opsets {MIN_OPSET} to {newest_opset()} (onnx {onnx.__version__})")
+    check_opset(nodes, asked)
+    return asked
+
+
+def value_info(name: str, t: TensorType) -> onnx.ValueInfoProto:
+    """A typed value whose batch axis is the symbolic dimension `N`."""
+    shape = [BATCH if d == BATCH else int(d) for d in t.shape]
+    return helper.make_tensor_value_info(name, element_type(t.dtype), shape)
+
+
+def output_names(graph: Graph) -> dict[Ref, str]:
+    """Values renamed after the graph output they feed (`fc` → `logits`); a clash is an error."""
+    names: dict[Ref, str] = {}
+    for output in graph.outputs.values():
+        owner = graph.nodes.get(output.name)
+        if owner is not None and output.name != output.ref.node:
+            raise BackendError(f"output '{output.name}' has the name of node '{owner.name}'", output.span,
+                               hint="ONNX value names must be unique: rename the output or the node")
+        if output.ref not in names and graph.nodes[output.ref.node].op != "input":
+            names[output.ref] = output.name
+    return names
+
+
+def float_dtype(graph: Graph) -> str:
+    """The floating dtype of the graph inputs when they agree on one; float32 otherwise."""
+    found = {t.dtype for t in graph.inputs.values() if t.dtype.startswith(("float", "bfloat"))}
+    return found.pop() if len(found) == 1 else "float32"
+
+
+def initializer(name: str, array: np.ndarray, dtype: str) -> TensorProto:
+    if array.dtype.kind == "f":
+        array = array.astype(numpy_dtype(dtype), copy=False)
+    return numpy_helper.from_array(np.asarray(array, order="C"), name)
+
+
+def emit(graph: Graph, weights: Mapping[str, np.ndarray], emission: Emission) -> ModelProto:
+    """The ModelProto of `graph` (already rewritten as wanted) with `weights` by full name."""
+    opset = resolve_opset(graph, emission.opset)
+    builder = Builder(graph, opset, names=output_names(graph))
+    functions: list[onnx.FunctionProto] = []
+    if emission.functions:
+        from backends.onnx.functions import emit_with_functions
+
+        functions = emit_with_functions(builder)
+    else:
+        for node in graph:
+            builder.emit(node)
+    outputs = _outputs(graph, builder)
+    dtype = float_dtype(graph)
+    inits = [initializer(value, weights[f"{node}.{tensor}"], dtype) for value, (node, tensor) in builder.weights.items()]
+    inputs = [value_info(builder.value(Ref(name)), graph.types[name][0]) for name in builder.inputs]
+    proto = helper.make_graph(builder.nodes, graph.name, inputs, outputs, initializer=inits)
+    return _model(proto, graph, opset, functions, emission.metadata)
+
+
+def _outputs(graph: Graph, builder: Builder) -> list[onnx.ValueInfoProto]:
+    """Graph outputs by the spec's output names; an Identity where the value has another name."""
+    infos = []
+    for output in graph.outputs.values():
+        value = builder.value(output.ref)
+        if value != output.name:
+            builder.add(helper.make_node("Identity", [value], [output.name], name=output.name))
+        infos.append(value_info(output.name, graph.type_of(output.ref)))
+    return infos
+
+
+def _model(graph: onnx.GraphProto, ir: Graph, opset: int, functions: list[onnx.FunctionProto],
+           metadata: tuple[tuple[str, str], ...]) -> ModelProto:
+    imports = [helper.make_opsetid("", opset)]
+    if functions:
+        imports.append(helper.make_opsetid(FUNCTION_DOMAIN, 1))
+    model = helper.make_model(graph, opset_imports=imports, functions=functions, producer_name="archdsl",
+                              producer_version=__version__, doc_string=str(ir.meta.get("description", "")))
+    model.ir_version = max(helper.find_min_ir_version_for(imports[:1]), 8 if not functions else 9)
+    helper.set_model_props(model, dict(metadata))
+    return model
+
+
+def metadata(spec: str, params: Mapping[str, Any], optimized: bool) -> tuple[tuple[str, str], ...]:
+    """Model properties recording what was emitted (sorted, so bytes are stable)."""
+    return (
+        ("archdsl.spec", spec),
+        ("archdsl.params", json.dumps(params, sort_keys=True, default=str)),
+        ("archdsl.optimized", "true" if optimized else "false"),
+    )

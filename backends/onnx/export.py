@@ -1,0 +1,51 @@
+"""The ONNX export pipeline: rewrite the IR, pick the opset, resolve and rewrite the weights, emit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import onnx
+
+from archdsl.ir.graph import Graph
+from archdsl.model import Model
+from archdsl.passes import optimize as run_passes
+from backends.onnx.emit import Emission, emit, metadata, resolve_opset
+from backends.onnx.fold import apply
+from backends.onnx.weights import resolve
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Everything `archdsl export` and `model.to_onnx(...)` accept."""
+
+    weights: str | Path | Mapping[str, Any] | None = None
+    """A checkpoint path (.pt/.pth/.npz) or a mapping of tensors; None: initial weights."""
+    seed: int | None = None
+    """Seed of the initial weights when none are given (None: 0, so exports are reproducible)."""
+    opset: int | None = None
+    """None: the oldest opset (18 or newer) that expresses every node."""
+    functions: bool = False
+    """Emit each block kind as an ONNX local function called per instance."""
+    optimize: bool = True
+    """Run the inference rewrites (archdsl.passes): train-only outputs, identities, BatchNorm folding."""
+
+
+def export(model: Model, options: ExportOptions = ExportOptions()) -> onnx.ModelProto:
+    """The model as an ONNX ModelProto (see ExportOptions)."""
+    graph: Graph = model.graph
+    rewrites = ()
+    if options.optimize:
+        rewritten = run_passes(graph)
+        graph, rewrites = rewritten.graph, rewritten.weights
+    opset = resolve_opset(graph, options.opset)  # before the weights: fail fast, nothing built
+    weights = apply(resolve(model, options.weights, options.seed), rewrites)
+    meta = metadata(model.spec.name, model.params, options.optimize)
+    return emit(graph, weights, Emission(opset, options.functions, meta))
+
+
+def lower(model: Model, **options: Any) -> onnx.ModelProto:
+    """`model.lower("onnx", weights=..., seed=..., opset=..., functions=..., optimize=...)`."""
+    return export(model, ExportOptions(**options))

@@ -1,0 +1,71 @@
+"""Applying the IR passes' weight rewrites (archdsl.passes.FoldBatchNorm) with numpy.
+
+The arithmetic runs in float64 and is rounded once to the weights' dtype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from archdsl.passes import FoldBatchNorm, WeightRewrite
+
+Weights = dict[str, np.ndarray]
+
+
+def _out_channels_first(weight: np.ndarray, scale: np.ndarray, groups: int) -> np.ndarray:
+    """Conv and Linear: output channels are axis 0 of the weight."""
+    return weight * scale.reshape(-1, *([1] * (weight.ndim - 1)))
+
+
+def _transposed(weight: np.ndarray, scale: np.ndarray, groups: int) -> np.ndarray:
+    """ConvTranspose: weight is in × out/groups × k…; output channel g·(out/groups) + j is
+    column j of group g's rows."""
+    cin, per_group, *kernel = weight.shape
+    grouped = weight.reshape(groups, cin // groups, per_group, *kernel)
+    scaled = grouped * scale.reshape(groups, 1, per_group, *([1] * len(kernel)))
+    return scaled.reshape(weight.shape)
+
+
+SCALE_OUTPUTS: dict[str, Callable[[np.ndarray, np.ndarray, int], np.ndarray]] = {
+    "conv1d": _out_channels_first,
+    "conv2d": _out_channels_first,
+    "linear": _out_channels_first,
+    "conv_transpose2d": _transposed,
+}
+"""Producer op → how to scale its weight per output channel (keys: archdsl.passes.fold.PRODUCERS)."""
+
+
+def fold_batchnorm(weights: Weights, fold: FoldBatchNorm) -> None:
+    """Rewrite `fold.producer`'s weight and bias in place; drop `fold.norm`'s tensors."""
+    norm = {name: weights.pop(f"{fold.norm}.{name}") for name in _norm_tensors(weights, fold.norm)}
+    weight = weights[f"{fold.producer}.weight"]
+    dtype = weight.dtype
+    mean, var = norm["running_mean"].astype(np.float64), norm["running_var"].astype(np.float64)
+    scale = 1.0 / np.sqrt(var + fold.eps)
+    shift = np.zeros_like(mean)
+    if fold.affine:
+        scale = scale * norm["weight"].astype(np.float64)
+        shift = norm["bias"].astype(np.float64)
+    bias = weights[f"{fold.producer}.bias"].astype(np.float64) if fold.had_bias else np.zeros_like(mean)
+    scaled = SCALE_OUTPUTS[fold.op](weight.astype(np.float64), scale, fold.groups)
+    weights[f"{fold.producer}.weight"] = scaled.astype(dtype)
+    weights[f"{fold.producer}.bias"] = ((bias - mean) * scale + shift).astype(dtype)
+
+
+def _norm_tensors(weights: Mapping[str, np.ndarray], norm: str) -> list[str]:
+    prefix = f"{norm}."
+    return [name[len(prefix):] for name in weights if name.startswith(prefix)]
+
+
+REWRITES: dict[type, Callable[[Weights, WeightRewrite], None]] = {FoldBatchNorm: fold_batchnorm}
+"""Each kind of weight rewrite the passes produce → how to apply it."""
+
+
+def apply(weights: Mapping[str, np.ndarray], rewrites: Sequence[WeightRewrite]) -> Weights:
+    """A copy of `weights` with every rewrite applied in order (the input is left untouched)."""
+    found = dict(weights)
+    for rewrite in rewrites:
+        REWRITES[type(rewrite)](found, rewrite)
+    return found

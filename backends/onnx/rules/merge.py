@@ -1,0 +1,29 @@
+"""Joins: add, mul (broadcasting, folded left to right as PyTorch does), mean, concat."""
+
+from __future__ import annotations
+
+from backends.onnx.table import Site, emits
+
+
+def _fold(op_type: str):
+    def rule(site: Site, x: list[str]) -> list[str]:
+        result = x[0]
+        for i, item in enumerate(x[1:], start=1):
+            result = site.op(op_type, result, item, suffix=op_type if i == len(x) - 1 else f"partial{i}")
+        return [result]
+
+    return rule
+
+
+emits("add")(_fold("Add"))
+emits("mul")(_fold("Mul"))
+
+
+@emits("mean")
+def mean(site: Site, x: list[str]) -> list[str]:
+    return [site.op("Mean", *x)]
+
+
+@emits("concat")
+def concat(site: Site, x: list[str]) -> list[str]:
+    return [site.op("Concat", *x, axis=site.attrs.dim)]

@@ -1,0 +1,120 @@
+"""The ONNX emitter table: one rule per op name, registered with `@emits("conv2d")`.
+
+A rule receives a `Site` (the IR node, its input and output types, the target
+opset, and methods that add ONNX nodes, constants and weights for it) and the
+tensor names of the node's inputs; it returns one tensor name per output port.
+Each entry says from which opset it can emit the op (`since`), possibly
+depending on the node's attributes (circular padding needs opset 19).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from archdsl.errors import BackendError
+from archdsl.ir.graph import Node
+from archdsl.ir.types import TensorType
+from archdsl.ops import OpAttrs
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MIN_OPSET = 18
+"""The oldest opset archdsl emits (the default when no op needs a newer one)."""
+
+
+class Site(Protocol):
+    """What a rule sees of the node it emits, and how it adds ONNX nodes for it.
+
+    Intermediate values are named `<node>/<suffix>`; whichever value a rule
+    returns for an output port is renamed to that port's name (the node's own
+    name for port 0), and the ONNX node producing port 0 takes the node's name.
+    """
+
+    node: Node
+    inputs: list[TensorType]
+    outputs: list[TensorType]
+    opset: int
+
+    @property
+    def attrs(self) -> Any: ...
+
+    def op(self, op_type: str, *inputs: str, suffix: str = "", outputs: int = 1, **attributes: Any) -> Any:
+        """Add an ONNX node; its output name (a list of `outputs` names when outputs > 1).
+        An empty input name marks an omitted optional input."""
+
+    def const(self, value: np.ndarray, suffix: str = "") -> str:
+        """A Constant node holding `value` (use for shapes, axes, scalars)."""
+
+    def weight(self, name: str) -> str:
+        """The value name of this node's parameter or buffer `name` (e.g. "weight")."""
+
+    def has_weight(self, name: str) -> bool:
+        """Whether this node has the parameter or buffer `name`."""
+
+    def graph_input(self) -> str:
+        """Declare this node a graph input; its value name."""
+
+
+Rule = Callable[[Site, list[str]], Sequence[str]]
+Since = Callable[[OpAttrs], int]
+
+
+@dataclass(frozen=True)
+class Emitter:
+    """A rule and the oldest opset it can emit a node with the given attributes at."""
+
+    rule: Rule
+    since: Since
+
+
+EMITTERS: dict[str, Emitter] = {}
+
+
+def emits(op: str, since: int | Since = MIN_OPSET) -> Callable[[Rule], Rule]:
+    """Register the decorated function as the ONNX emitter of `op`."""
+    needs: Since = since if callable(since) else (lambda attrs, v=since: v)
+
+    def register(rule: Rule) -> Rule:
+        if op in EMITTERS:
+            raise ValueError(f"ONNX emitter for '{op}' is registered twice")
+        EMITTERS[op] = Emitter(rule, needs)
+        return rule
+
+    return register
+
+
+def load_rules() -> dict[str, Emitter]:
+    """Import the rule modules (registering every rule) and return the table."""
+    from backends.onnx import rules  # noqa: F401  (registration side effects)
+
+    return EMITTERS
+
+
+def emitter_for(node: Node) -> Emitter:
+    """The emitter of `node`'s op, or a BackendError naming the op, the node and its spec line."""
+    entry = load_rules().get(node.op)
+    if entry is None:
+        raise BackendError(
+            f"the ONNX backend cannot emit op '{node.op}'", node.span, node.name,
+            hint=f"add an `@emits(\"{node.op}\")` rule in backends/onnx/rules",
+        )
+    return entry
+
+
+def needed_opset(nodes: Sequence[Node]) -> int:
+    """The oldest opset that can express every node (MIN_OPSET at least)."""
+    return max([MIN_OPSET, *(emitter_for(node).since(node.attrs) for node in nodes)])
+
+
+def check_opset(nodes: Sequence[Node], opset: int) -> None:
+    """A BackendError naming the first node that `opset` cannot express."""
+    for node in nodes:
+        needs = emitter_for(node).since(node.attrs)
+        if opset < needs:
+            raise BackendError(
+                f"op '{node.op}' with these attributes needs ONNX opset {needs}, but opset {opset} was asked for",
+                node.span, node.name, hint=f"use --opset {needs} or newer (or leave --opset out to get it)",
+            )

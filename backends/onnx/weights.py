@@ -1,0 +1,134 @@
+"""Where the exported weights come from, checked against what the ops declare.
+
+- a checkpoint (`--weights state_dict.pt`, the torch backend's names; `.npz` too), or a
+  mapping of arrays/tensors from Python: every tensor the spec declares must be there,
+  with its shape, and nothing else (a BackendError per problem, naming the tensor);
+- otherwise the torch backend's initialisation under a seed (bit for bit what
+  `model.to_torch(seed=...)` holds);
+- otherwise, where torch is not installed, numpy draws following the spec's init plan.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archdsl.errors import ArchdslError, BackendError, ErrorGroup, Span, did_you_mean
+from archdsl.ir.graph import Graph, Node
+from archdsl.model import Model
+from archdsl.ops import OPS, Weight
+from backends.onnx.dtypes import numpy_dtype
+
+Weights = dict[str, np.ndarray]
+MAX_REPORTED = 20
+
+
+def declared(graph: Graph) -> dict[str, tuple[Node, Weight]]:
+    """Every parameter and buffer of the graph by full name (`layer1.0.conv1.weight`)."""
+    found: dict[str, tuple[Node, Weight]] = {}
+    for node in graph:
+        for name, weight in OPS[node.op].weights(node.attrs, graph.input_types(node)).items():
+            found[f"{node.name}.{name}"] = (node, weight)
+    return found
+
+
+def torch_available() -> bool:
+    """Whether torch can be imported (the weights then come from the torch backend)."""
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def resolve(model: Model, weights: str | Path | Mapping[str, Any] | None = None, seed: int | None = None) -> Weights:
+    """The weights to export: given (checked), or initial ones under `seed` (0 when None)."""
+    if weights is not None:
+        given = load_checkpoint(weights) if isinstance(weights, (str, Path)) else weights
+        return check(model.graph, given, str(weights) if isinstance(weights, (str, Path)) else "weights")
+    seed = 0 if seed is None else seed
+    if torch_available():
+        module = model.to_torch(seed=seed, device="cpu")
+        return check(model.graph, module.state_dict(), f"the torch backend's initialisation (seed {seed})")
+    from backends.onnx.numpy_init import initial_weights
+
+    return initial_weights(model.graph, model.init, seed)
+
+
+def load_checkpoint(path: str | Path) -> Mapping[str, Any]:
+    """A state_dict from a `.pt`/`.pth` file (torch.load, weights only) or an `.npz` archive."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackendError(f"weights file '{path}' not found" if not path.exists() else f"'{path}' is not a file", Span(str(path)))
+    if path.suffix == ".npz":
+        return _load_npz(path)
+    if not torch_available():
+        raise BackendError(f"reading '{path}' needs torch, which is not installed", Span(str(path)),
+                           hint="install torch, or save the weights as .npz (numpy.savez) and pass that")
+    import torch
+
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
+        raise BackendError(f"cannot read weights from '{path}': {exc}", Span(str(path)),
+                           hint="pass a state_dict saved with torch.save(module.state_dict(), path)") from None
+    return _state_dict(loaded, path)
+
+
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
+        raise BackendError(f"cannot read weights from '{path}': {exc}", Span(str(path))) from None
+
+
+def _state_dict(loaded: Any, path: Path) -> Mapping[str, Any]:
+    if isinstance(loaded, Mapping) and all(isinstance(k, str) for k in loaded):
+        nested = [k for k in ("state_dict", "model") if isinstance(loaded.get(k), Mapping)]
+        if nested and not any(hasattr(v, "shape") for v in loaded.values()):
+            raise BackendError(f"'{path}' holds a training checkpoint, not a state_dict", Span(str(path)),
+                               hint=f"save checkpoint['{nested[0]}'] on its own and pass that")
+        return loaded
+    raise BackendError(f"'{path}' holds a {type(loaded).__name__}, not a state_dict", Span(str(path)),
+                       hint="save module.state_dict(), not the module")
+
+
+def as_array(value: Any) -> np.ndarray:
+    """A numpy array of a numpy array or a (CPU or GPU) torch tensor, without copying where possible."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def check(graph: Graph, given: Mapping[str, Any], source: str) -> Weights:
+    """The given tensors as arrays of the declared dtypes; every missing, extra or
+    mis-shaped tensor is a BackendError naming it (up to MAX_REPORTED, reported together)."""
+    expected = declared(graph)
+    errors: list[ArchdslError] = []
+    found: Weights = {}
+    for name, (node, weight) in expected.items():
+        if name not in given:
+            errors.append(BackendError(f"{source} has no tensor '{name}' ({_show(weight.shape)})", node.span, node.name))
+            continue
+        array = as_array(given[name])
+        if tuple(array.shape) != weight.shape:
+            errors.append(BackendError(
+                f"tensor '{name}' in {source} has shape {_show(array.shape)}, the spec declares {_show(weight.shape)}",
+                node.span, node.name))
+            continue
+        found[name] = array.astype(numpy_dtype(weight.dtype), copy=False)
+    for name in given:
+        if name not in expected:
+            errors.append(BackendError(f"{source} has a tensor '{name}' that the spec does not declare",
+                                       hint=did_you_mean(name, expected)))
+    if errors:
+        raise ErrorGroup(errors[:MAX_REPORTED])
+    return found
+
+
+def _show(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(d) for d in shape) + "]"
