@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from pydantic import ValidationError
 
 from archdsl.errors import ArchdslError, ErrorGroup, LimitError, Span, SpecError, did_you_mean
-from archdsl.ir.frame import ExprEnv, Frame, ScopeValue, Value
+from archdsl.ir.frame import ExprEnv, Frame, Poisoned, ScopeValue, Value
 from archdsl.ir.graph import Graph, Node, Output, Ref, Scope
 from archdsl.ir.items import Item, parse_items, parse_outputs
 from archdsl.ir.types import TensorType
@@ -31,8 +31,7 @@ NAME = re.compile(r"^[A-Za-z0-9_]+$")
 MAX_ERRORS = 20
 
 
-class _Poisoned(Exception):
-    """A reference reached a node that already failed; its error is reported once."""
+_Poisoned = Poisoned
 
 
 POISON = Ref("<failed>")

@@ -101,6 +101,10 @@ class Frame:
         )
 
 
+class Poisoned(Exception):
+    """A reference reached a node that already failed; its error is reported once, where it happened."""
+
+
 class ExprEnv(Mapping[str, Any]):
     """The names an expression sees: params and loop variables, then tensors in scope."""
 
@@ -116,7 +120,10 @@ class ExprEnv(Mapping[str, Any]):
         if value is None:
             raise KeyError(key)
         ref = value.default if isinstance(value, ScopeValue) else value
-        return TensorInfo(tuple(self.shapes[ref.node][ref.port].shape[1:]))
+        types = self.shapes.get(ref.node)
+        if types is None:  # the node failed: its shape is unknown, and its error is already recorded
+            raise Poisoned(key)
+        return TensorInfo(tuple(types[ref.port].shape[1:]))
 
     def __contains__(self, key: object) -> bool:
         return key in self.values or (isinstance(key, str) and self.frame.find(key) is not None)

@@ -11,6 +11,7 @@ integer literals. libyaml's parser is used when PyYAML was built with it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -34,6 +35,8 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _PARSER = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
 _RESOLVER = Resolver()
+_CONSTRUCTOR = SafeConstructor()
+_INT_TAG = "tag:yaml.org,2002:int"
 _LIMIT_HINT = "raise it with --limit {name}=N if the file is genuine"
 
 
@@ -148,7 +151,6 @@ class _Builder:
         self.anchors: dict[str, _Anchor] = {}
         self.count = 0
         self.documents = 0
-        self.scalars = SafeConstructor()
 
     def span_of(self, event: yaml.Event) -> Span:
         mark = event.start_mark
@@ -286,21 +288,10 @@ class _Builder:
             )
 
     def scalar(self, event: yaml.ScalarEvent) -> Any:
-        explicit = event.tag not in (None, "!")
-        tag = event.tag if explicit else _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
-        construct = _SCALAR_TAGS.get(tag)
-        if construct is None:
-            if explicit:
-                raise self.tag_error(event)
-            return event.value  # an implicit timestamp or `=`: plain text to a spec
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-        try:
-            value = construct(self.scalars, node)
-        except (ValueError, yaml.YAMLError):
-            if tag != "tag:yaml.org,2002:int":
-                return str(event.value)
-            value = None  # more digits than Python converts: certainly over the limit
-        if tag == "tag:yaml.org,2002:int" and (value is None or value.bit_length() > self.limits.expr_int_bits):
+        kind, value = _scalar(event.tag, event.value, event.implicit, self.limits.expr_int_bits)
+        if kind == "tag":
+            raise self.tag_error(event)
+        if kind == "big":
             raise LimitError(
                 f"integer literal larger than {self.limits.expr_int_bits} bits",
                 self.span_of(event),
@@ -322,6 +313,28 @@ class _Builder:
             self.span_of(event),
             hint="remove the tag; archdsl never constructs objects from YAML",
         )
+
+
+@lru_cache(maxsize=4096)
+def _scalar(tag: str | None, text: str, implicit: tuple[bool, bool], int_bits: int) -> tuple[str, Any]:
+    """("ok", value), ("tag", None) for a tag specs may not use, or ("big", None) for an oversized int.
+
+    Cached: specs repeat the same scalars (and hostile files repeat them a lot).
+    """
+    explicit = tag not in (None, "!")
+    resolved = tag if explicit else _RESOLVER.resolve(yaml.ScalarNode, text, implicit)
+    construct = _SCALAR_TAGS.get(resolved)
+    if construct is None:
+        return ("tag", None) if explicit else ("ok", text)  # an implicit timestamp or `=`: plain text
+    try:
+        value = construct(_CONSTRUCTOR, yaml.ScalarNode(resolved, text))
+    except (ValueError, yaml.YAMLError):
+        if resolved != _INT_TAG:
+            return "ok", text
+        return "big", None  # more digits than Python converts: certainly over the limit
+    if resolved == _INT_TAG and value.bit_length() > int_bits:
+        return "big", None
+    return "ok", value
 
 
 def _copy(value: Any) -> Any:
