@@ -32,3 +32,19 @@ class DropPath(torch.nn.Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, mode={self.mode}"
+
+
+class IndexSelect(torch.nn.Module):
+    """Gathers positions `index` along `dim` (torch.index_select). The index is a
+    non-persistent buffer: it follows the module to its device and stays out of the state_dict."""
+
+    def __init__(self, dim: int, index: list[int]) -> None:
+        super().__init__()
+        self.dim = dim
+        self.register_buffer("index", torch.tensor(index, dtype=torch.long), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.index_select(x, self.dim, self.index)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, index={self.index.tolist()}"

@@ -8,7 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import fx
 
-from backends.torch.table import Site, lowers
+from archdsl.ops import OPS
+from backends.torch.runtime import IndexSelect
+from backends.torch.table import Make, Site, lowers
 
 
 @lowers("input")
@@ -51,6 +53,22 @@ def split(site: Site, x: list[fx.Node]) -> fx.Node:
 @lowers("chunk", aliases=True)
 def chunk(site: Site, x: list[fx.Node]) -> fx.Node:
     return site.call(torch.chunk, *x, site.attrs.chunks, site.attrs.dim)
+
+
+@lowers("index_select")
+def index_select(site: Site, x: list[fx.Node]) -> fx.Node:
+    return site.module(Make(IndexSelect, {"dim": site.attrs.dim, "index": list(site.attrs.index)}), *x)
+
+
+@lowers("crop", aliases=True)
+def crop(site: Site, x: list[fx.Node]) -> fx.Node:
+    """One torch.narrow per cropped spatial axis (views, no copy)."""
+    windows = OPS["crop"].windows(site.attrs, site.inputs[0])  # type: ignore[attr-defined]
+    result = x[0]
+    cropped = [(axis, o, s) for axis, (o, s) in enumerate(windows, start=2) if (o, s) != (0, site.inputs[0].shape[axis])]
+    for i, (axis, offset, length) in enumerate(cropped):
+        result = site.call(torch.narrow, result, axis, offset, length, suffix="" if i == len(cropped) - 1 else f"axis{axis}")
+    return result
 
 
 @lowers("channel_shuffle")
