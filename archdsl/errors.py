@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 
 @dataclass(frozen=True, order=True)
@@ -39,7 +39,7 @@ class ArchdslError(Exception):
         self.node = node
         self.hint = hint
 
-    def located(self, span: Span | None, node: str | None = None) -> "ArchdslError":
+    def located(self, span: Span | None, node: str | None = None) -> ArchdslError:
         """Fill in the span and node where they are still unknown; returns self."""
         if self.span is None:
             self.span = span
