@@ -11,6 +11,7 @@ from archdsl.analysis.formats import FORMATS, human
 from archdsl.backend import backends, get_backend
 from archdsl.cli.common import add_spec_arguments, emit, load_model
 from archdsl.cli.library import list_library
+from archdsl.cli.ops import add_ops_command
 from archdsl.errors import ArchdslError, BackendError, ErrorGroup
 
 
@@ -31,6 +32,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     p.set_defaults(run=list_library)
 
+    add_ops_command(sub)
+
     p = sub.add_parser("schema", help="print the JSON Schema of the spec language")
     p.add_argument("-o", "--output", help="write it to a file (atomically)")
     p.set_defaults(run=schema)
@@ -39,10 +42,43 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add_spec_arguments(p)
     p.add_argument("--backend", required=True, help=f"one of: {', '.join(backends()) or 'none installed'}")
     p.add_argument("-o", "--output", help="artifact to write; its suffix picks the format")
+    owned: dict[str, dict[str, object]] = {}
     for backend in backends().values():
         if backend.add_build_arguments is not None:
-            backend.add_build_arguments(p.add_argument_group(f"{backend.name} backend"))
-    p.set_defaults(run=build)
+            recorder = _OptionRecorder(p.add_argument_group(f"{backend.name} backend"))
+            backend.add_build_arguments(recorder)  # type: ignore[arg-type]
+            owned[backend.name] = recorder.defaults
+    p.set_defaults(run=build, backend_options=owned)
+
+
+class _OptionRecorder:
+    """An argument group that remembers which options (and defaults) a backend asked for,
+    so that `build` can refuse another backend's option instead of ignoring it."""
+
+    def __init__(self, group: argparse._ArgumentGroup) -> None:
+        self.group = group
+        self.defaults: dict[str, object] = {}
+
+    def add_argument(self, *flags: str, **kwargs: object) -> object:
+        long = next((f for f in flags if f.startswith("--")), flags[0])
+        dest = str(kwargs.get("dest") or long.lstrip("-").replace("-", "_"))
+        store_true = kwargs.get("action") == "store_true"
+        self.defaults[dest] = kwargs.get("default", False if store_true else None)
+        return self.group.add_argument(*flags, **kwargs)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.group, name)
+
+
+def _check_backend_options(args: argparse.Namespace, chosen: str) -> None:
+    """Options of other backends are errors, not silently ignored (shared ones are fine)."""
+    mine = args.backend_options.get(chosen, {})
+    for owner, options in sorted(args.backend_options.items()):
+        for dest, default in options.items():
+            if owner != chosen and dest not in mine and getattr(args, dest, default) != default:
+                flag = "--" + dest.replace("_", "-")
+                raise BackendError(f"{flag} is an option of the {owner} backend; it does nothing with --backend {chosen}",
+                                   hint=f"drop {flag}, or use --backend {owner}")
 
 
 def _depth(text: str) -> int:
@@ -82,6 +118,7 @@ def schema(args: argparse.Namespace) -> int:
 
 def build(args: argparse.Namespace) -> int:
     backend = get_backend(args.backend)
+    _check_backend_options(args, backend.name)
     if backend.build is None:
         raise BackendError(f"backend '{backend.name}' has no `build` command")
     started = time.perf_counter()

@@ -116,3 +116,8 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     bad.write_text("archdsl: 1\ngraph: [\n", encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "archdsl", "analyze", str(bad)], capture_output=True, text=True)
     assert done.returncode == 2 and "YAML syntax error" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_build_refuses_another_backends_option(capsys) -> None:
+    code, _, err = run(capsys, "build", "resnet18", "--backend", "torch", "--depth", "1")
+    assert code == 2 and "--depth is an option of the graphviz backend" in err
