@@ -12,6 +12,7 @@ from archdsl.backend import backends, get_backend
 from archdsl.cli.common import add_spec_arguments, emit, load_model
 from archdsl.cli.library import list_library
 from archdsl.cli.ops import add_ops_command
+from archdsl.cli.ops import add_ops_command
 from archdsl.errors import ArchdslError, BackendError, ErrorGroup
 
 
@@ -31,6 +32,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="the spec library, a line per model")
     p.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     p.set_defaults(run=list_library)
+
+    add_ops_command(sub)
 
     add_ops_command(sub)
 

@@ -130,6 +130,8 @@ class Op:
     """The MAC count in words, for the op reference."""
     flop_formula: ClassVar[str] = "0"
     """Element-wise FLOPs beyond 2 × MACs, in words, for the op reference."""
+    shape_formula: ClassVar[str] = "same as the input"
+    """The output shape in words, for the op reference."""
 
     def output_names(self, attrs: Any) -> tuple[str, ...]:
         """Names of the output ports; `from: node:port` may use them."""

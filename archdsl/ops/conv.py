@@ -53,6 +53,7 @@ class ConvAttrs(OpAttrs):
 
 class _ConvNd(Op):
     family = "conv"
+    shape_formula = "N×C×L… → N×out×L′… with L′ = ⌊(L + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1 per spatial axis (padding same: L′ = L)"
     Attrs = ConvAttrs
     ndim: ClassVar[int]
     mac_formula = "out_numel × (in_channels / groups) × prod(kernel)"
@@ -137,6 +138,7 @@ class ConvTranspose2d(_ConvNd):
     """2-D transposed convolution (torch.nn.ConvTranspose2d)."""
 
     name = "conv_transpose2d"
+    shape_formula = "N×C×H×W → N×out×H′×W′ with H′ = (H − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1"
     ndim = 2
     Attrs = ConvTransposeAttrs
     mac_formula = "in_numel × (out / groups) × prod(kernel)"

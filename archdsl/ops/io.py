@@ -23,6 +23,7 @@ class Input(Op):
     """A graph input of shape N × `shape` (the batch axis is symbolic)."""
 
     name = "input"
+    shape_formula = "N × shape (the batch axis N stays symbolic)"
     family = "io"
     Attrs = InputAttrs
     arity = (0, 0)

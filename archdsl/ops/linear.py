@@ -41,6 +41,7 @@ class Linear(Op):
     """Affine map on the last axis, any rank ≥ 2 (torch.nn.Linear)."""
 
     name = "linear"
+    shape_formula = "N×…×F → N×…×out"
     family = "linear"
     Attrs = LinearAttrs
     mac_formula = "out_numel × in_features"
@@ -86,6 +87,7 @@ class Embedding(Op):
     """Lookup of integer indices in a num × dim table (torch.nn.Embedding)."""
 
     name = "embedding"
+    shape_formula = "N×… integers → N×…×dim, float32"
     family = "linear"
     Attrs = EmbeddingAttrs
     mac_formula = "0 (a table lookup)"

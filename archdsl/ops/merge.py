@@ -50,6 +50,8 @@ class _Join(Op):
 
 
 class _Broadcasting(_Join):
+    shape_formula = "the inputs' shapes broadcast together (NumPy rules)"
+
     def infer(self, a: NoAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:
         dtype = same_dtype(inputs, self.name)
         shape = inputs[0].shape
@@ -83,6 +85,7 @@ class Mean(_Join):
     """Element-wise average of n ≥ 2 equal-shape inputs (torch.stack(xs).mean(0)); FractalNet joins, with local drop-path."""
 
     name = "mean"
+    shape_formula = "n inputs of one shape → that shape"
     Attrs = MeanAttrs
     flop_formula = "inputs × out_numel (sums and one divide)"
 
@@ -106,6 +109,7 @@ class Concat(_Join):
     """Concatenation along `dim`, channels by default (torch.cat)."""
 
     name = "concat"
+    shape_formula = "inputs equal on every axis but dim → sizes along dim summed"
     Attrs = ConcatAttrs
     flop_formula = "0"
 

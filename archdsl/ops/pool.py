@@ -63,6 +63,7 @@ class _PoolNd(Op):
     ndim: ClassVar[int]
     mac_formula = "0"
     flop_formula = "out_numel × prod(kernel) (one compare or add per window element)"
+    shape_formula = "N×C×L… → N×C×L′… with L′ = ⌊(L + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1 (rounded up with ceil_mode, the last window starting inside the input); stride defaults to kernel"
 
     def geometry(self, a: PoolAttrs) -> tuple[tuple[int, ...], ...]:
         """kernel, stride, padding, dilation per spatial axis."""
@@ -161,6 +162,7 @@ def adaptive_window(size: int, out: int) -> Window:
 class _AdaptivePoolNd(Op):
     family = "pool"
     Attrs = AdaptiveAttrs
+    shape_formula = "N×C×L… → N×C×size… (a null size keeps that axis)"
     ndim: ClassVar[int]
     mac_formula = "0"
     flop_formula = "N·C·prod over axes of Σ window lengths (each window element compared or added once)"

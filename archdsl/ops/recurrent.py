@@ -38,6 +38,7 @@ class RnnAttrs(RecurrentAttrs):
 
 class _Recurrent(Op):
     family = "recurrent"
+    shape_formula = "N×T×F → output N×T×(D·hidden), h_n (lstm: also c_n) (D·num_layers)×N×hidden; D = 2 if bidirectional; T and N swap unless batch_first"
     Attrs = RecurrentAttrs
     gates: ClassVar[int]
     """Gate blocks stacked in the weight matrices: 1 (rnn), 3 (gru), 4 (lstm)."""

@@ -95,6 +95,7 @@ class Upsample(Op):
     """Nearest or bilinear resizing by a scale or to a size (torch.nn.Upsample); receptive field in the module docstring."""
 
     name = "upsample"
+    shape_formula = "N×C×L… → N×C×size…, or N×C×⌊L·scale⌋…"
     family = "shape"
     Attrs = UpsampleAttrs
     flop_formula = "out_numel × (1 nearest; 7 bilinear: four weights, three blends per axis pair)"
@@ -145,6 +146,7 @@ class Pad(Op):
     """Pads (or, with negative constant pads, crops) trailing axes (torch.nn.functional.pad)."""
 
     name = "pad"
+    shape_formula = "each padded axis grows by its two pads (negative constant pads crop)"
     family = "shape"
     Attrs = PadAttrs
 
@@ -209,6 +211,7 @@ class Crop(Op):
     """Keeps a `size` window of the spatial axes at `offset`, centred by default (Caffe's Crop: U-Net's and FCN's skips)."""
 
     name = "crop"
+    shape_formula = "N×C×L… → N×C×size…"
     family = "shape"
     Attrs = CropAttrs
     view = True

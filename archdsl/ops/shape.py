@@ -65,6 +65,7 @@ class Flatten(_Shape):
     """Merges axes start_dim..end_dim into one (torch.nn.Flatten)."""
 
     name = "flatten"
+    shape_formula = "axes start_dim … end_dim become one axis, their product"
     Attrs = FlattenAttrs
 
     def infer(self, a: FlattenAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:
@@ -94,6 +95,7 @@ class Reshape(_Shape):
     """Reshapes all axes but the batch axis (torch.Tensor.reshape(N, *shape))."""
 
     name = "reshape"
+    shape_formula = "N×… → N×shape (one −1 entry is inferred)"
     Attrs = ReshapeAttrs
 
     def infer(self, a: ReshapeAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:
@@ -118,6 +120,7 @@ class Permute(Op):
     """Reorders the axes (torch.Tensor.permute); GLOBAL for the receptive field unless identity."""
 
     name = "permute"
+    shape_formula = "axes reordered as dims says"
     family = "shape"
     view = True
     Attrs = PermuteAttrs
@@ -149,6 +152,7 @@ class Select(_Shape):
     """Takes one slice along `dim` and drops that axis (torch.select)."""
 
     name = "select"
+    shape_formula = "axis dim removed"
     Attrs = SelectAttrs
 
     def infer(self, a: SelectAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:
@@ -169,6 +173,7 @@ class IndexSelect(_Shape):
     """Gathers slices along `dim` by position, repeats allowed (torch.index_select): e.g. a fixed channel connection table."""
 
     name = "index_select"
+    shape_formula = "size along dim → len(index)"
     Attrs = IndexSelectAttrs
 
     def infer(self, a: IndexSelectAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:
@@ -231,6 +236,7 @@ class Split(_Pieces):
     """Splits an axis into pieces of the given sizes (torch.split with a list)."""
 
     name = "split"
+    shape_formula = "one output per piece, of size sizes[k] along dim"
     Attrs = SplitAttrs
 
     def count(self, a: SplitAttrs) -> int:
@@ -247,6 +253,7 @@ class Chunk(_Pieces):
     """Splits an axis into `chunks` pieces, the last possibly smaller (torch.chunk)."""
 
     name = "chunk"
+    shape_formula = "chunks outputs of ⌈size / chunks⌉ along dim (the last one smaller)"
     Attrs = ChunkAttrs
 
     def count(self, a: ChunkAttrs) -> int:

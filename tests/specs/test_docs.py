@@ -1,0 +1,65 @@
+"""Generated documentation stays in step with the code: the op reference in
+docs/spec-language.md, the library table in README.md, and the guide's example specs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import archdsl
+from archdsl.cli.library import entries
+from archdsl.cli.library import markdown as library_markdown
+from archdsl.cli.ops import END, START, replace_section, selected
+from archdsl.cli.ops import markdown as ops_markdown
+from archdsl.spec.library import library_root
+
+ROOT = Path(__file__).resolve().parents[2]
+GUIDE = ROOT / "docs" / "spec-language.md"
+README = ROOT / "README.md"
+
+
+def section(text: str, start: str, end: str) -> str | None:
+    head, found, rest = text.partition(start)
+    body, found_end, _ = rest.partition(end)
+    return body if found and found_end else None
+
+
+def test_op_reference_is_generated_from_the_registry() -> None:
+    text = GUIDE.read_text(encoding="utf-8")
+    assert replace_section(text, ops_markdown(selected([]))) == text, (
+        "docs/spec-language.md's op reference is stale: run `archdsl ops --format markdown --write docs/spec-language.md`"
+    )
+
+
+def test_every_op_is_in_the_reference() -> None:
+    body = section(GUIDE.read_text(encoding="utf-8"), START, END) or ""
+    assert all(f"#### `{op.name}`" in body for op in selected([]))
+
+
+def test_readme_library_table_is_the_list_command_output() -> None:
+    body = section(README.read_text(encoding="utf-8"), "<!-- library-table:start -->", "<!-- library-table:end -->")
+    if body is None:
+        pytest.skip("README.md has no <!-- library-table:start --> … <!-- library-table:end --> section yet")
+    assert body.strip() == library_markdown(entries()).strip(), (
+        "README.md's library table is stale: paste the output of `archdsl list --format markdown`"
+    )
+
+
+def guide_specs() -> list[str]:
+    """The guide's YAML examples that are whole specs (a graph, or a variant of a library spec)."""
+    blocks = re.findall(r"```yaml\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)
+    return [b for b in blocks if b.startswith("archdsl: 1") and ("\ngraph:" in b or "\nextends:" in b)]
+
+
+@pytest.mark.parametrize("text", guide_specs(), ids=lambda t: re.search(r"name: (\S+)", t)[1])  # type: ignore[index]
+def test_guide_examples_are_valid_specs(text: str, tmp_path: Path) -> None:
+    root = library_root()
+    text = re.sub(r"^(extends|use): (\[?)(\S)", lambda m: f"{m[1]}: {m[2]}{root}/{m[3]}", text, flags=re.M)
+    path = tmp_path / "example.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = archdsl.load(path)
+    library = root / f"{loaded.spec.name}.yaml"
+    if library.is_file():  # the guide shows a library spec: it must analyse to the same figures
+        assert loaded.analyze().totals == archdsl.load(library).analyze().totals
