@@ -13,6 +13,7 @@ from archdsl.ir.expand import expand
 from archdsl.ir.graph import Graph
 from archdsl.ir.init import InitPlan, plan_init
 from archdsl.limits import DEFAULT_LIMITS, Limits
+from archdsl.plugin import import_spec_plugins
 from archdsl.spec.loader import Spec, load_spec
 
 
@@ -60,10 +61,13 @@ def load(
     *,
     input_shapes: Mapping[str, tuple[int, ...]] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    allow_plugins: bool = False,
     **params: Any,
 ) -> Model:
-    """Load a spec (library name or path), bind `params`, expand it into a Model."""
+    """Load a spec (library name or path), bind `params`, expand it into a Model.
+    `allow_plugins` lets the plugin modules the spec names (`plugins:`) be imported."""
     resolved = load_spec(str(spec), limits)
+    import_spec_plugins(resolved.plugins, allow_plugins)
     graph = expand(resolved, params, input_shapes, limits)
     model = Model(resolved, graph, dict(params), limits)
     _ = model.init  # bad `init:` rules are spec errors: report them at load time

@@ -25,6 +25,8 @@ def add_spec_arguments(parser: argparse.ArgumentParser, many: bool = False) -> N
                         help="override an input's shape (without batch), e.g. --input 3x299x299")
     parser.add_argument("--limit", action="append", default=[], metavar="NAME=N",
                         help="raise or lower a safety limit (see docs/spec-language.md)")
+    parser.add_argument("--allow-plugins", action="store_true",
+                        help="import the plugin modules the spec names (`plugins:`); importing runs their code")
 
 
 def parse_params(items: list[str], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
@@ -74,7 +76,8 @@ def load_model(args: argparse.Namespace, spec: str | None = None) -> Model:
     """Load the spec named on the command line with its overrides."""
     limits = parse_limits(args.limit)
     shapes = parse_inputs(args.input)
-    return load(spec or args.spec, input_shapes=shapes, limits=limits, **parse_params(args.param, limits))
+    return load(spec or args.spec, input_shapes=shapes, limits=limits,
+                allow_plugins=getattr(args, "allow_plugins", False), **parse_params(args.param, limits))
 
 
 def emit(text: str, output: str | None) -> None:

@@ -187,10 +187,15 @@ def register(cls: type[Op]) -> type[Op]:
 
 
 def get_op(name: str) -> Op:
-    """The registered op called `name`; a SpecError suggesting the closest name if none."""
+    """The registered op called `name`, else the one an installed plugin provides (loaded
+    now); a SpecError suggesting the closest name if none."""
     op = OPS.get(name)
     if op is None:
-        raise SpecError(f"unknown op '{name}'", hint=did_you_mean(name, OPS))
+        from archdsl.plugin import plugin_ops, provide  # plugins are looked for only on a miss
+
+        op = provide(name)
+        if op is None:
+            raise SpecError(f"unknown op '{name}'", hint=did_you_mean(name, [*OPS, *plugin_ops()]))
     return op
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from archdsl.ops import OPS
+from archdsl.plugin import load_all
 from archdsl.spec.schema import BlockDecl, InputDecl, SpecFile
 
 SCHEMA_ID = "https://archdsl.dev/schema/v1.json"
@@ -22,6 +23,7 @@ _COMMON_NODE: dict[str, Any] = {
     "repeat": {"description": "repeat count (instances named 0, 1, ... or by `name`)", "type": ["integer", "string"]},
     "var": {"description": "name of the repeat index variable (default i)", "type": "string"},
     "name": {"description": "instance-name pattern of a repeat, e.g. denselayer${i + 1}", "type": "string"},
+    "lint": {"$ref": "#/$defs/LintDecl"},
 }
 
 
@@ -55,7 +57,9 @@ def _op_schema(name: str) -> dict[str, Any]:
 
 
 def json_schema() -> dict[str, Any]:
-    """The whole language as one JSON Schema document (draft 2020-12)."""
+    """The whole language as one JSON Schema document (draft 2020-12), with the ops of every
+    installed plugin that loads (see `archdsl.plugin`)."""
+    load_all()
     ops = sorted(name for name in OPS if name != "input")
     node_defs = {f"op_{name}": _op_schema(name) for name in ops}
     structural = {

@@ -17,6 +17,7 @@ from archdsl.spec.schema import (
     BlockDecl,
     InitRuleDecl,
     InputDecl,
+    LintDecl,
     ParamDecl,
     SpecFile,
     TorchvisionRef,
@@ -77,6 +78,10 @@ class Spec:
     outputs_source: Source | None = None
     init: list[InitRule] = field(default_factory=list)
     """Initialisation rules in the order they apply: the parent's (`extends`), used files', then its own."""
+    plugins: list[tuple[str, Source]] = field(default_factory=list)
+    """Plugin modules named by this file and those it extends or uses, with where each is named."""
+    lint: list[tuple[LintDecl, Source]] = field(default_factory=list)
+    """File-level lint suppressions of this file and those it extends or uses."""
 
 
 def load_spec(name_or_path: str, limits: Limits) -> Spec:
@@ -168,6 +173,8 @@ class _Loader:
     def merge_blocks(self, spec: Spec, used: Spec) -> None:
         spec.blocks.update(used.blocks)
         spec.init.extend(used.init)
+        spec.plugins.extend(p for p in used.plugins if p not in spec.plugins)
+        spec.lint.extend(s for s in used.lint if s not in spec.lint)
         for name, decl in used.params.items():
             spec.params.setdefault(name, decl)
             spec.param_sources.setdefault(name, used.param_sources[name])
@@ -196,6 +203,9 @@ class _Loader:
         if model.outputs is not None:
             spec.outputs, spec.outputs_source = model.outputs, root.at("outputs")
         spec.init.extend(InitRule(rule, root.at("init", i)) for i, rule in enumerate(model.init))
+        spec.plugins.extend((name, root.at("plugins", i)) for i, name in enumerate(model.plugins))
+        if model.lint is not None:
+            spec.lint.append((model.lint, root.at("lint")))
 
     def apply_params(self, spec: Spec, raw: dict[str, Any], source: Source) -> None:
         errors: list[ArchdslError] = []

@@ -53,7 +53,21 @@ class TorchvisionRef(Strict):
     kwargs: dict[str, Any] = Field(default_factory=dict)
 
 
-NODE_KEYS = ("op", "block", "graph", "repeat", "from", "when", "with", "var", "name", "outputs")
+class LintDecl(Strict):
+    """Lint rules switched off where this appears (a node, a block, a whole file), and why."""
+
+    disable: list[str] = Field(min_length=1, description="lint rule ids, e.g. [bias-before-bn]")
+    why: str = Field(min_length=1, description="why the warning does not apply here, in one line")
+
+    @field_validator("why")
+    @classmethod
+    def _says_why(cls, why: str) -> str:
+        if not why.strip():
+            raise ValueError("a suppression must say why")
+        return why
+
+
+NODE_KEYS = ("op", "block", "graph", "repeat", "from", "when", "with", "var", "name", "outputs", "lint")
 
 
 class NodeBody(BaseModel):
@@ -71,6 +85,7 @@ class NodeBody(BaseModel):
     var: str = "i"
     name: str | None = None
     outputs: list[Any] | None = None
+    lint: LintDecl | None = None
 
     @field_validator("repeat", mode="before")
     @classmethod
@@ -122,6 +137,7 @@ class BlockDecl(Strict):
     inputs: list[str] = Field(default_factory=lambda: ["input"])
     graph: list[Any]
     outputs: list[Any] | None = None
+    lint: LintDecl | None = Field(None, description="lint rules switched off in every instance of the block")
 
     @field_validator("inputs")
     @classmethod
@@ -172,11 +188,13 @@ class SpecFile(Strict):
     graph: list[Any] | None = None
     outputs: list[Any] | None = None
     init: list[InitRuleDecl] = Field(default_factory=list, description="initialisation rules; later ones override earlier")
+    plugins: list[str] = Field(default_factory=list, description="plugin modules defining ops (imported only with --allow-plugins)")
+    lint: LintDecl | None = Field(None, description="lint rules switched off for this file (the whole model in the spec linted)")
 
 
 SCHEMA_KEYS: frozenset[str] = frozenset(
     (field.alias or name)
-    for model in (SpecFile, BlockDecl, InputDecl, OutputDecl, ParamDecl, TorchvisionRef, InitRuleDecl)
+    for model in (SpecFile, BlockDecl, InputDecl, OutputDecl, ParamDecl, TorchvisionRef, InitRuleDecl, LintDecl)
     for name, field in model.model_fields.items()
 )
 """Every key the schema knows, for 'did you mean' hints."""

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Node
 from archdsl.ops import OPS
+from archdsl.plugin import load_lowerings, lowering_gap
 
 Rule = Callable[[Any], str]
 
@@ -195,7 +196,9 @@ FAMILY_RULES: dict[str, Rule] = {
 
 
 def rule_for(op: str) -> Rule | None:
-    """The label rule of an op: its own, else its family's; None if neither exists."""
+    """The label rule of an op: its own (plugins' label modules for "graphviz" included),
+    else its family's; None if neither exists."""
+    load_lowerings("graphviz")
     if op in RULES:
         return RULES[op]
     registered = OPS.get(op)
@@ -207,9 +210,10 @@ def detail(node: Node) -> str:
     rule = rule_for(node.op)
     if rule is None:
         family = OPS[node.op].family if node.op in OPS else "?"
+        how = f"`@lowers(\"{node.op}\")` from backends.graphviz.labels"
+        detail, hint = lowering_gap(node.op, "graphviz", how) or ("", "add a rule for it to backends/graphviz/labels.py")
         raise BackendError(
-            f"the graphviz backend cannot draw op '{node.op}' (family '{family}')",
-            node.span, node.name,
-            hint="add a rule for it to backends/graphviz/labels.py",
+            f"the graphviz backend cannot draw op '{node.op}' (family '{family}')" + (f": {detail}" if detail else ""),
+            node.span, node.name, hint=hint,
         )
     return rule(node.attrs)

@@ -17,6 +17,7 @@ from archdsl.errors import BackendError
 from archdsl.ir.graph import Node
 from archdsl.ir.types import TensorType
 from archdsl.ops import OpAttrs
+from archdsl.plugin import load_lowerings, lowering_gap
 
 if TYPE_CHECKING:
     import numpy as np
@@ -87,9 +88,11 @@ def emits(op: str, since: int | Since = MIN_OPSET) -> Callable[[Rule], Rule]:
 
 
 def load_rules() -> dict[str, Emitter]:
-    """Import the rule modules (registering every rule) and return the table."""
+    """Import the rule modules (registering every rule), and the lowering modules plugins
+    declared for "onnx", and return the table. Plugins register with `emits` too."""
     from backends.onnx import rules  # noqa: F401  (registration side effects)
 
+    load_lowerings("onnx")
     return EMITTERS
 
 
@@ -97,10 +100,10 @@ def emitter_for(node: Node) -> Emitter:
     """The emitter of `node`'s op, or a BackendError naming the op, the node and its spec line."""
     entry = load_rules().get(node.op)
     if entry is None:
-        raise BackendError(
-            f"the ONNX backend cannot emit op '{node.op}'", node.span, node.name,
-            hint=f"add an `@emits(\"{node.op}\")` rule in backends/onnx/rules",
-        )
+        how = f"`@emits(\"{node.op}\")` from backends.onnx.table"
+        detail, hint = lowering_gap(node.op, "onnx", how) or ("", f"add an {how} rule in backends/onnx/rules")
+        raise BackendError(f"the ONNX backend cannot emit op '{node.op}'" + (f": {detail}" if detail else ""),
+                           node.span, node.name, hint=hint)
     return entry
 
 

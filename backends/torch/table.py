@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Node
 from archdsl.ir.types import TensorType
+from archdsl.plugin import load_lowerings, lowering_gap
 
 if TYPE_CHECKING:
     import torch
@@ -65,8 +66,9 @@ PortPath = Callable[[int], tuple[int, ...]]
 
 @dataclass(frozen=True)
 class Entry:
-    """A rule, how to reach each output port inside its result, and whether the result
-    may share storage with the first input (views; dropout returns its input in eval)."""
+    """A rule, how to reach each output port inside its result, whether the result may share
+    storage with the first input (views; dropout returns its input in eval), and whether
+    autograd keeps the result for the backward pass (so it must not be overwritten)."""
 
     rule: Rule
     port_path: PortPath
@@ -98,15 +100,17 @@ def entry_for(node: Node) -> Entry:
     load_rules()
     entry = RULES.get(node.op)
     if entry is None:
-        raise BackendError(
-            f"the torch backend cannot lower op '{node.op}'", node.span, node.name,
-            hint=f"add a `@lowers(\"{node.op}\")` rule in backends/torch/rules",
-        )
+        how = f"`@lowers(\"{node.op}\")` from backends.torch.table"
+        detail, hint = lowering_gap(node.op, "torch", how) or ("", f"add a {how} rule in backends/torch/rules")
+        raise BackendError(f"the torch backend cannot lower op '{node.op}'" + (f": {detail}" if detail else ""),
+                           node.span, node.name, hint=hint)
     return entry
 
 
 def load_rules() -> dict[str, Entry]:
-    """Import the rule modules (registering every rule) and return the table."""
+    """Import the rule modules (registering every rule), and the lowering modules plugins
+    declared for "torch", and return the table. Plugins register with `lowers` too."""
     from backends.torch import rules  # noqa: F401  (registration side effects)
 
+    load_lowerings("torch")
     return RULES
