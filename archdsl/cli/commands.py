@@ -12,7 +12,7 @@ from archdsl.backend import backends, get_backend
 from archdsl.cli.common import add_spec_arguments, emit, load_model
 from archdsl.cli.library import list_library
 from archdsl.cli.ops import add_ops_command
-from archdsl.cli.ops import add_ops_command
+from archdsl.cli.plugins import add_plugins_command
 from archdsl.errors import ArchdslError, BackendError, ErrorGroup
 
 
@@ -34,8 +34,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=list_library)
 
     add_ops_command(sub)
-
-    add_ops_command(sub)
+    add_plugins_command(sub)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the spec language")
     p.add_argument("-o", "--output", help="write it to a file (atomically)")
@@ -113,9 +112,14 @@ def analyze(args: argparse.Namespace) -> int:
 
 
 def schema(args: argparse.Namespace) -> int:
+    from archdsl.plugin import load_all
     from archdsl.spec.jsonschema import json_schema
 
     emit(json.dumps(json_schema(), indent=2, sort_keys=True) + "\n", args.output)
+    for plugin in load_all():
+        if plugin.error:  # left out of the schema; say so rather than drop its ops silently
+            print(f"note: plugin {plugin.name} failed to load, its ops are not in the schema: {plugin.error}",
+                  file=sys.stderr)
     return 0
 
 

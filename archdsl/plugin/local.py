@@ -44,7 +44,7 @@ def import_plugin(name: str, directory: Path) -> Plugin:
     if not isinstance(name, str) or not MODULE_NAME.match(name):
         stem = str(name).removesuffix(".py").replace("/", ".")
         raise SpecError(f"plugin {name!r} is not a Python module name",
-                        hint=f"name the module, e.g. '{stem}'" if MODULE_NAME.match(stem) else "e.g. my_ops")
+                        hint=f"name the module, e.g. '{stem}'" if MODULE_NAME.match(stem) else "e.g. my_ops or pkg.ops")
     local = _local_file(name, directory)
     key = f"module {local or name}"
     if key in LOADED and LOADED[key].error is None:
@@ -52,7 +52,9 @@ def import_plugin(name: str, directory: Path) -> Plugin:
     if local is not None:
         _check_not_shadowed(name, local)
     elif not _on_sys_path(name):
-        raise SpecError(f"plugin module '{name}' not found (looked in {directory} and on sys.path)")
+        stem = name.removesuffix(".py")
+        raise SpecError(f"plugin module '{name}' not found (looked in {directory} and on sys.path)",
+                        hint=f"name the module, not its file: '{stem}'" if stem != name else None)
     plugin = Plugin(name, str(local) if local else f"module {name} on sys.path", path=directory if local else None)
     LOADED[key] = run_loader(plugin, lambda: _import(name, directory if local else None))
     if plugin.error is not None:
