@@ -28,9 +28,9 @@ class Limits:
     expr_steps: int = 10_000
     """Evaluation steps one expression may take."""
     expr_int_bits: int = 256
-    """Largest integer an expression may produce, in bits."""
+    """Largest integer an expression may produce or a YAML literal may hold, in bits."""
     expr_seq_len: int = 100_000
-    """Longest list or string an expression may produce."""
+    """Longest list or string an expression may produce (elements of nested lists count too)."""
 
     def with_overrides(self, overrides: dict[str, int]) -> "Limits":
         """A copy with some limits changed; unknown names raise KeyError."""

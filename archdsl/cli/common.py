@@ -24,7 +24,7 @@ def add_spec_arguments(parser: argparse.ArgumentParser, many: bool = False) -> N
     parser.add_argument("--input", action="append", default=[], metavar="[NAME=]CxHxW",
                         help="override an input's shape (without batch), e.g. --input 3x299x299")
     parser.add_argument("--limit", action="append", default=[], metavar="NAME=N",
-                        help="raise or lower a safety limit (see docs/spec-language.md)")
+                        help="raise or lower a safety limit (see docs/errors-and-limits.md)")
     parser.add_argument("--allow-plugins", action="store_true",
                         help="import the plugin modules the spec names (`plugins:`); importing runs their code")
 
