@@ -25,14 +25,18 @@ Writer = Callable[[Model, fx.GraphModule, Lowered, str], str]
 
 
 def exported_program(model: Model, module: fx.GraphModule) -> torch.export.ExportedProgram:
-    """`torch.export` of the module in eval mode, with a dynamic batch axis on every input."""
+    """`torch.export` of the module in eval mode, with a dynamic batch axis on every input.
+
+    Strict mode traces the generated `forward`, so the program has no train-only heads at all
+    (non-strict export of a GraphModule interprets its graph, which computes and drops them)."""
     device = next(iter(module.parameters()), torch.empty(0)).device
     inputs = example_inputs(model.graph, batch=2, device=device)
     batch = torch.export.Dim("batch")
     was_training = module.training
     module.eval()
     try:
-        return torch.export.export(module, tuple(inputs.values()), dynamic_shapes=tuple({0: batch} for _ in inputs))
+        return torch.export.export(module, tuple(inputs.values()), dynamic_shapes=tuple({0: batch} for _ in inputs),
+                                   strict=True)
     except Exception as exc:  # noqa: BLE001 - torch.export raises many kinds; each is a failed build
         raise BackendError(f"torch.export failed: {type(exc).__name__}: {str(exc).splitlines()[0]}") from exc
     finally:

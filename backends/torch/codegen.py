@@ -1,39 +1,64 @@
-"""Code generation for graphs with train-only outputs: an early `return` in eval mode.
+"""Code generation for graphs with train-only outputs: eval mode returns before the tail.
 
-The fx graph holds the training-mode computation with the train-only tail
-last. This CodeGen inserts, before the tail's first node,
+The fx graph computes every output, then selects by mode:
+
+    training = self.training
+    outputs = train_or_eval(training, <eval result>, <train result>)
+
+which is what graph-level tools (torch.fx.Interpreter, non-strict torch.export)
+run. The generated `forward` does the same work faster: before the first
+train-only node it inserts
 
     if not self.training:
-        return <eval-mode result>
+        return <eval result>
 
-so inference skips the tail and `forward` stays straight-line Python that
-`torch.compile` and `torch.export` trace (both specialise on `self.training`).
-It keeps only strings, so deep copies of the graph carry it intact.
+and past that point, where `self.training` is known to be true, the selection
+is just the training result. This CodeGen keeps only strings, so copies of the
+graph carry it intact.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from torch.fx.graph import CodeGen
 
 
-class EarlyReturnCodeGen(CodeGen):
-    """fx CodeGen that returns `eval_result` in eval mode before the node named `tail`."""
+class ModeCodeGen(CodeGen):
+    """fx CodeGen returning `eval_result` in eval mode before the node named `tail`."""
 
-    def __init__(self, tail: str, eval_result: str) -> None:
+    def __init__(self, tail: str, eval_result: str, training: str, chosen: str, train_result: str) -> None:
         super().__init__()
         self.tail = tail
         self.eval_result = eval_result
-        self._body_transformer = self.insert_return
+        self.training = training
+        self.chosen = chosen
+        self.train_result = train_result
+        self._body_transformer = self.transform
 
-    def insert_return(self, body: list[str]) -> list[str]:
-        """Put the eval-mode return just before the line that computes the tail's first node."""
-        starts = (f"{self.tail} = ", f"{self.tail} : ")
-        at = next((i for i, line in enumerate(body) if line.startswith(starts)), None)
-        if at is None:
+    def transform(self, body: list[str]) -> list[str]:
+        """Insert the eval-mode return; past it, read the selection as the training result."""
+        found: list[str] = []
+        for i, line in enumerate(body):
+            if _assigns(line, self.tail):
+                found.append(f"if not self.training:\n    return {self.eval_result}\n")
+            if _assigns(line, self.training):
+                if i + 1 < len(body) and body[i + 1] == "\n":
+                    body[i + 1] = ""
+                continue
+            if _assigns(line, self.chosen):
+                line = f"{self.chosen} = {self.train_result}"
+            elif line.startswith(";"):
+                line = re.sub(rf"\b{re.escape(self.training)} = ", "", line)
+            found.append(line)
+        if not any(line.startswith("if not self.training") for line in found):
             raise AssertionError(f"generated code has no line for fx node '{self.tail}'")
-        return [*body[:at], f"if not self.training:\n    return {self.eval_result}\n", *body[at:]]
+        return found
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> EarlyReturnCodeGen:
-        return EarlyReturnCodeGen(self.tail, self.eval_result)
+    def __deepcopy__(self, memo: dict[int, Any]) -> ModeCodeGen:
+        return ModeCodeGen(self.tail, self.eval_result, self.training, self.chosen, self.train_result)
+
+
+def _assigns(line: str, name: str) -> bool:
+    return line.startswith((f"{name} = ", f"{name} : "))

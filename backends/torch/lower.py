@@ -21,8 +21,9 @@ from archdsl.ir.graph import Graph, Node, Ref
 from archdsl.ir.types import TensorType
 from archdsl.model import Model
 from archdsl.ops import OPS
-from backends.torch.codegen import EarlyReturnCodeGen
+from backends.torch.codegen import ModeCodeGen
 from backends.torch.init import construct, seeded
+from backends.torch.runtime import train_or_eval
 from backends.torch.schedule import Schedule, make_schedule
 from backends.torch.table import Entry, Make, entry_for, load_rules
 from backends.torch.weights import check_weights
@@ -74,10 +75,10 @@ class _Site:
 class Builder:
     """Lowers one Graph; `build()` returns the GraphModule."""
 
-    def __init__(self, model: Model, aliases: Callable[[str], bool]) -> None:
+    def __init__(self, model: Model, facts: Callable[[str], tuple[bool, bool]]) -> None:
         self.model = model
         self.ir: Graph = model.graph
-        self.schedule = make_schedule(self.ir, aliases)
+        self.schedule = make_schedule(self.ir, facts)
         self.fx = fx.Graph()
         self.root = nn.Module()
         self.lowered = Lowered(schedule=self.schedule)
@@ -88,10 +89,10 @@ class Builder:
     def build(self) -> fx.GraphModule:
         for node in self.ir:
             self.lower(node)
-        output = self.fx.output(self.structure([o.ref for o in self.ir.outputs.values()], self.ir.outputs))
+        output = self.fx.output(self.structure(self.ir.outputs))
         module = fx.GraphModule(self.root, self.fx, class_name=self.ir.name)
         if self.schedule.train_only:
-            self.move_tail(output)
+            self.split_modes(output)
             module.recompile()
         return module
 
@@ -140,19 +141,23 @@ class Builder:
         parent.add_module(leaf, module)
         self.lowered.makes[node.name] = make
 
-    def structure(self, refs: list[Ref], outputs: dict[str, Any]) -> Any:
+    def structure(self, outputs: dict[str, Any]) -> Any:
         """One output: the tensor; several: a dict by output name, in the spec's order."""
-        values = [self.value(ref) for ref in refs]
+        values = [self.value(o.ref) for o in outputs.values()]
         return values[0] if len(values) == 1 else dict(zip(outputs, values, strict=True))
 
-    def move_tail(self, output: fx.Node) -> None:
-        """Move train-only nodes after everything else and return early in eval mode."""
+    def split_modes(self, output: fx.Node) -> None:
+        """Move train-only nodes last; select the result by mode (see codegen.py)."""
         tail = [n for name in self.ir.nodes if name in self.schedule.train_only for n in self.owned.get(name, [])]
         for fx_node in tail:
             output.prepend(fx_node)
-        evals = {name: o for name, o in self.ir.outputs.items() if not o.train_only}
-        result = self.structure([o.ref for o in evals.values()], evals)
-        self.fx.set_codegen(EarlyReturnCodeGen(tail[0].name, repr(result)))
+        evals = self.structure({name: o for name, o in self.ir.outputs.items() if not o.train_only})
+        trains = output.args[0]
+        with self.fx.inserting_before(output):
+            training = self.fx.create_node("get_attr", "training", name="training")
+            chosen = self.fx.create_node("call_function", train_or_eval, (training, evals, trains), name="outputs")
+        output.args = (chosen,)
+        self.fx.set_codegen(ModeCodeGen(tail[0].name, repr(evals), training.name, chosen.name, repr(trains)))
 
 
 def _check_free(parent: nn.Module, name: str, node: Node) -> None:
@@ -173,7 +178,7 @@ def lower_with_info(model: Model, seed: int | None = None, device: str = "cpu") 
     """`lower`, plus what the standalone source and the build summary need."""
     target = resolve_device(device)
     rules = load_rules()
-    builder = Builder(model, lambda op: rules[op].aliases if op in rules else False)
+    builder = Builder(model, lambda op: (rules[op].aliases, rules[op].saves_result) if op in rules else (False, False))
     with seeded(seed):
         module = builder.build()
     dtype = _float_input_dtype(model.graph)

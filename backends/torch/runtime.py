@@ -3,6 +3,8 @@ the standalone Python source written by `archdsl build -o model.py` copies them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 
@@ -48,3 +50,9 @@ class IndexSelect(torch.nn.Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, index={self.index.tolist()}"
+
+
+def train_or_eval(training: bool, eval_result: Any, train_result: Any) -> Any:
+    """The training-mode result in training mode, else the eval-mode one: how the fx graph
+    says what the generated code's early `return` in eval mode does."""
+    return train_result if training else eval_result

@@ -5,10 +5,12 @@ after an early `return` taken in eval mode, so inference never computes them.
 Everything else keeps the spec's order.
 
 `inplace: true` in a spec asks an op to overwrite its input. The graph is a
-dataflow graph, so that is honoured only where no one can tell: the input's
-storage (followed through views and earlier in-place ops) is not a graph input
-or output and is read by nothing scheduled later. Elsewhere the op runs out of
-place and `Schedule.out_of_place` names it (the build summary reports it).
+dataflow graph, so that is honoured only where no one can tell, autograd
+included: the op is the only reader of its input's storage (followed through
+views and earlier in-place ops), which is no graph input or output, and whose
+writer does not keep its result for the backward pass (relu, sigmoid, tanh,
+softmax do). Elsewhere the op runs out of place and `Schedule.out_of_place`
+names it (the build summary reports it).
 """
 
 from __future__ import annotations
@@ -33,11 +35,15 @@ class Schedule:
     """Nodes the spec marks `inplace` that run out of place to keep results right."""
 
 
-def make_schedule(graph: Graph, aliases: Callable[[str], bool]) -> Schedule:
-    """Order nodes (train-only tail last) and decide in-place ops; `aliases(op)`: result may view input."""
+def make_schedule(graph: Graph, facts: Callable[[str], tuple[bool, bool]]) -> Schedule:
+    """Order nodes (train-only tail last) and decide in-place ops.
+
+    `facts(op)` is (aliases, saves_result) for the op's torch lowering: whether its result may
+    share its first input's storage, and whether autograd keeps the result for the backward pass.
+    """
     train_only = _train_only(graph)
     order = tuple(n for n in graph.nodes if n not in train_only) + tuple(n for n in graph.nodes if n in train_only)
-    in_place, refused = _in_place(graph, order, aliases)
+    in_place, refused = _in_place(graph, order, facts)
     return Schedule(order, frozenset(train_only), frozenset(in_place), tuple(refused))
 
 
@@ -61,34 +67,26 @@ def _train_only(graph: Graph) -> set[str]:
     return trained - _ancestors(graph, [o.ref for o in outputs if not o.train_only])
 
 
-def _in_place(graph: Graph, order: tuple[str, ...], aliases: Callable[[str], bool]) -> tuple[list[str], list[str]]:
-    position = {name: i for i, name in enumerate(order)}
-    last_read = _last_reads(graph, position)
+def _in_place(graph: Graph, order: tuple[str, ...], facts: Callable[[str], tuple[bool, bool]]) -> tuple[list[str], list[str]]:
+    """An op runs in place when it is the only reader of its input's storage, that storage is
+    no graph input or output, and no op that wrote it keeps its result for autograd."""
+    readers = graph.consumers()
+    pinned = {n.name for n in graph if n.op == "input"} | {o.ref.node for o in graph.outputs.values()}
     storage: dict[str, int] = {}
     """Storage id of each node's result; views and in-place results share their input's."""
     members: dict[int, list[str]] = {}
-    pinned = {n.name for n in graph if n.op == "input"} | {o.ref.node for o in graph.outputs.values()}
     done: list[str] = []
     refused: list[str] = []
     for name in order:
         node = graph.nodes[name]
         op = OPS[node.op]
         source = storage.get(node.inputs[0].node) if node.inputs else None
-        wants = node.inputs and op.in_place(node.attrs)
-        if wants:
-            class_ = members[source]  # type: ignore[index]
-            free = all(last_read[m] <= position[name] and m not in pinned for m in class_)
-            (done if free else refused).append(name)
-        shares = source is not None and (name in done or aliases(node.op) or op.shares_input(node.attrs))
+        if source is not None and op.in_place(node.attrs):
+            shared = members[source]
+            others = {r for m in shared for r in readers[m]} - set(shared) - {name}
+            saved = facts(graph.nodes[shared[0]].op)[1] or any(m in done for m in shared)
+            (refused if others or saved or pinned & set(shared) else done).append(name)
+        shares = source is not None and (name in done or facts(node.op)[0] or op.shares_input(node.attrs))
         storage[name] = source if shares else len(members)  # type: ignore[assignment]
         members.setdefault(storage[name], []).append(name)
     return done, refused
-
-
-def _last_reads(graph: Graph, position: dict[str, int]) -> dict[str, int]:
-    """For each node, the schedule position of its last reader (its own when unread)."""
-    last = dict(position)
-    for node in graph:
-        for ref in node.inputs:
-            last[ref.node] = max(last[ref.node], position[node.name])
-    return last

@@ -73,6 +73,7 @@ class Entry:
     rule: Rule
     port_path: PortPath
     aliases: bool
+    saves_result: bool
 
 
 RULES: dict[str, Entry] = {}
@@ -83,13 +84,15 @@ def tuple_port(port: int) -> tuple[int, ...]:
     return (port,)
 
 
-def lowers(op: str, port_path: PortPath = tuple_port, aliases: bool = False) -> Callable[[Rule], Rule]:
+def lowers(
+    op: str, port_path: PortPath = tuple_port, aliases: bool = False, saves_result: bool = False
+) -> Callable[[Rule], Rule]:
     """Register the decorated function as the torch lowering of `op`."""
 
     def register(rule: Rule) -> Rule:
         if op in RULES:
             raise ValueError(f"torch lowering for '{op}' is registered twice")
-        RULES[op] = Entry(rule, port_path, aliases)
+        RULES[op] = Entry(rule, port_path, aliases, saves_result)
         return rule
 
     return register

@@ -1,0 +1,129 @@
+"""Train/eval behaviour, the output convention, in-place decisions and seeding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+import torchvision
+
+from backends.torch.cli import describe
+from backends.torch.lower import lower_with_info
+
+HEADS = """\
+  - conv: {op: conv2d, out: 4, kernel: 3, padding: 1}
+  - bn: {op: batchnorm2d}
+  - relu: {op: relu, inplace: true}
+  - pool: {op: adaptive_avgpool2d, size: 1}
+  - flatten: {op: flatten}
+  - drop: {op: dropout, p: 0.5}
+  - fc: {op: linear, out: 3}
+  - aux: {op: linear, from: flatten, out: 2}
+"""
+
+
+def test_dropout_and_batchnorm_follow_the_mode(build: Any, spec_text: Any) -> None:
+    module = build(spec_text(HEADS, outputs="[fc]"))
+    x = torch.randn(8, 6, 5, 5)
+    module.train()
+    first, second = module(x), module(x)
+    assert not torch.equal(first, second)  # dropout draws new masks
+    assert module.bn.num_batches_tracked.item() == 2 and module.bn.running_mean.abs().sum() > 0
+    module.eval()
+    with torch.no_grad():
+        assert torch.equal(module(x), module(x))
+        normalised = (module.conv(x) - module.bn.running_mean[:, None, None]) / torch.sqrt(module.bn.running_var[:, None, None] + 1e-5)
+        expected = module.fc(torch.relu(normalised * module.bn.weight[:, None, None] + module.bn.bias[:, None, None]).mean((2, 3)))
+        torch.testing.assert_close(module(x), expected)
+
+
+def test_train_only_outputs_are_returned_and_computed_in_training_only(build: Any, spec_text: Any) -> None:
+    module = build(spec_text(HEADS, outputs="[{logits: fc}, {aux: {from: aux, train_only: true}}]"))
+    calls: list[str] = []
+    module.aux.register_forward_hook(lambda *_: calls.append("aux"))
+    x = torch.randn(2, 6, 5, 5)
+    module.eval()
+    assert isinstance(module(x), torch.Tensor) and calls == []
+    module.train()
+    out = module(x)
+    assert list(out) == ["logits", "aux"] and out["aux"].shape == (2, 2) and calls == ["aux"]
+    assert "if not self.training:\n        return fc" in module.code
+
+
+def test_several_outputs_are_a_dict_in_the_spec_order(build: Any, spec_text: Any) -> None:
+    module = build(spec_text(HEADS, outputs="[{second: aux}, {first: fc}]"))
+    out = module.eval()(torch.randn(2, 6, 5, 5))
+    assert list(out) == ["second", "first"] and out["first"].shape == (2, 3)
+
+
+def test_drop_path_matches_torchvision_stochastic_depth(build: Any, spec_text: Any) -> None:
+    for mode in ("row", "batch"):
+        module = build(spec_text(f"  - dp: {{op: drop_path, p: 0.4, mode: {mode}}}")).train()
+        reference = torchvision.ops.StochasticDepth(0.4, mode).train()
+        x = torch.randn(16, 6, 5, 5)
+        torch.manual_seed(3)
+        ours = module(x)
+        torch.manual_seed(3)
+        torch.testing.assert_close(ours, reference(x), rtol=0, atol=0)
+        assert torch.equal(module.eval()(x), x)
+
+
+def test_inplace_is_honoured_only_where_nobody_can_tell(load_text: Any, spec_text: Any) -> None:
+    text = spec_text("""\
+  - conv: {op: conv2d, out: 6, kernel: 1}
+  - a: {op: relu, inplace: true}
+  - b: {op: add, from: [conv, conv]}
+  - c: {op: relu, from: b, inplace: true}
+  - d: {op: sigmoid, from: c}
+  - e: {op: relu, from: d, inplace: true}
+  - f: {op: add, from: [a, e]}
+  - g: {op: relu, from: x, inplace: true}
+""", outputs="[f, g]")
+    module, lowered = lower_with_info(load_text(text), seed=0)
+    assert lowered.schedule is not None
+    assert lowered.schedule.in_place == {"c"}
+    # a: conv is read again by b; e: sigmoid keeps its result for backward; g: x is a graph input.
+    assert set(lowered.schedule.out_of_place) == {"a", "e", "g"}
+    assert "`inplace` not honoured for a, e, g" in describe(module, lowered, 0, 0.1)
+    x = torch.randn(2, 6, 5, 5, requires_grad=True)
+    kept = x.detach().clone()
+    out = module(x)
+    conv = module.conv(kept)
+    torch.testing.assert_close(out["f"], torch.relu(conv) + torch.sigmoid(torch.relu(2 * conv)))
+    assert torch.equal(x.detach(), kept)
+    (out["f"].sum() + out["g"].sum()).backward()  # autograd finds nothing overwritten
+    assert x.grad is not None
+
+
+def test_seed_makes_builds_reproducible_and_leaves_the_global_rng_alone(load_text: Any, spec_text: Any) -> None:
+    model = load_text(spec_text(HEADS, outputs="[fc]"))
+    state = torch.random.get_rng_state()
+    first, again, other = (model.to_torch(seed=s).state_dict() for s in (7, 7, 8))
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert all(torch.equal(first[k], again[k]) for k in first)
+    assert not torch.equal(first["conv.weight"], other["conv.weight"])
+
+
+def test_float64_inputs_give_float64_weights(build: Any, spec_text: Any) -> None:
+    module = build(spec_text("  - fc: {op: linear, out: 3}", inputs="{x: {shape: [4], dtype: float64}}"))
+    assert module.fc.weight.dtype == torch.float64
+    assert module(torch.randn(2, 4, dtype=torch.float64)).dtype == torch.float64
+
+
+@pytest.mark.parametrize("name", ["train", "forward", "state_dict"])
+def test_node_names_that_clash_with_module_attributes_are_errors(name: str, load_text: Any, spec_text: Any) -> None:
+    from archdsl.errors import BackendError
+
+    model = load_text(spec_text(f"  - {name}: {{op: linear, out: 3}}", inputs="{x: [4]}"))
+    with pytest.raises(BackendError, match=f"'{name}' clashes"):
+        model.to_torch()
+
+
+def test_cuda_without_a_gpu_is_an_error(load_text: Any, spec_text: Any) -> None:
+    from archdsl.errors import BackendError
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(BackendError, match="no CUDA device"):
+        load_text(spec_text("  - fc: {op: linear, out: 3}", inputs="{x: [4]}")).to_torch(device="cuda")
