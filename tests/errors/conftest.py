@@ -12,9 +12,11 @@ are not fixtures themselves). Its comment lines give the expectations:
     # expect: parent.yaml:3: ...           an error located in another file
     # expect: -: ...                       an error with no source position (CLI arguments)
     # hint: did you mean 'conv2d'?         a hint line that must be printed
-    # command: analyze --format json       the subcommand (default `validate`); {out} is a scratch folder
+    # command: analyze --format json       the subcommand (default `validate`); {out} is a scratch folder,
+                                           {dir} this fixture's folder, {spec} the fixture (default: last)
     # args: -p depth=3                     more arguments; the spec path goes last
     # absent: model.onnx                   a file the failed command must not leave in {out}
+    # spec: none                           the command takes no spec (e.g. `run {dir}/junk.onnx`)
 
 Several `expect` lines must all be reported, in the order given (sorted by position).
 """
@@ -29,7 +31,7 @@ from pathlib import Path
 import pytest
 
 CORPUS = Path(__file__).parent / "corpus"
-_COMMENT = re.compile(rb"^#\s*(expect|hint|command|args|absent)\s*:\s?(.*?)\s*$")
+_COMMENT = re.compile(rb"^#\s*(expect|hint|command|args|absent|spec)\s*:\s?(.*?)\s*$")
 _WHERE = re.compile(r"^(?:(?P<file>[^:\s]+\.ya?ml):)?(?P<line>\d+|-)(?::(?P<col>\d+))?:\s*(?P<text>.*)$")
 
 
@@ -59,16 +61,21 @@ class Fixture:
     command: list[str] = field(default_factory=lambda: ["validate"])
     args: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
+    spec_argument: bool = True
+    """False (`# spec: none`) for commands that take no spec, such as `run model.onnx`."""
 
     @property
     def id(self) -> str:
         return f"{self.path.parent.name}/{self.path.stem}"
 
     def argv(self, out: Path) -> list[str]:
-        """The command line, with {out} and {spec} filled in."""
-        words = [w.replace("{out}", str(out)) for w in self.command + self.args]
+        """The command line, with {out}, {dir} and {spec} filled in."""
+        words = [w.replace("{out}", str(out)).replace("{dir}", str(self.path.parent))
+                 for w in self.command + self.args]
         spec = str(self.path)
-        return [w.replace("{spec}", spec) for w in words] if "{spec}" in " ".join(words) else words + [spec]
+        if "{spec}" in " ".join(words):
+            return [w.replace("{spec}", spec) for w in words]
+        return words + [spec] if self.spec_argument else words
 
 
 def read_fixture(path: Path) -> Fixture:
@@ -87,6 +94,8 @@ def read_fixture(path: Path) -> Fixture:
             fixture.command = shlex.split(value)
         elif kind == "args":
             fixture.args = shlex.split(value)
+        elif kind == "spec":
+            fixture.spec_argument = value != "none"
         else:
             fixture.absent.append(value)
     if not fixture.expects:

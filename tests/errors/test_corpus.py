@@ -47,7 +47,8 @@ def test_cli_reports_fixture(corpus_fixture, run_cli, corpus_problems, tmp_path:
 def test_corpus_is_large_and_covers_every_category(corpus_fixture_ids: list[str]) -> None:
     assert len(corpus_fixture_ids) >= 100
     categories = {fid.split("/")[0] for fid in corpus_fixture_ids}
-    assert {"syntax", "schema", "references", "expressions", "shapes", "limits", "imports", "cli"} <= categories
+    assert {"syntax", "schema", "references", "expressions", "shapes", "limits", "imports", "params", "cli",
+            "backends"} <= categories
 
 
 def test_core_error_kinds_each_have_a_fixture(corpus_fixture_ids: list[str]) -> None:

@@ -1,0 +1,41 @@
+"""A backend that lacks an op says which op and which node, by name and spec line, and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archdsl.ir.types import TensorType
+from archdsl.ops import OPS, Op
+
+
+class Mystery(Op):
+    """An op that only the core knows: no backend has a rule for it."""
+
+    name = "mystery"
+    family = "novel"
+
+    def infer(self, attrs: Any, inputs: Sequence[TensorType]) -> list[TensorType]:
+        return [inputs[0]]
+
+
+SPEC = "archdsl: 1\ninputs: {x: [3, 8, 8]}\ngraph:\n  - c: {op: conv2d, out: 4, kernel: 3}\n  - m: {op: mystery}\n"
+
+
+@pytest.mark.parametrize(("command", "output", "message"), [
+    (["build", "--backend", "torch"], "model.pt2", "the torch backend cannot lower op 'mystery'"),
+    (["export"], "model.onnx", "op 'mystery'"),
+    (["render"], "model.svg", "the graphviz backend cannot draw op 'mystery'"),
+])
+def test_missing_lowering_is_located(run_cli, tmp_path: Path, monkeypatch, command: list[str], output: str,  # noqa: ANN001
+                                     message: str) -> None:
+    monkeypatch.setitem(OPS, "mystery", Mystery())
+    spec = tmp_path / "model.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    status, _, err = run_cli([*command, "-o", str(tmp_path / output), str(spec)])
+    assert status == 2, err
+    assert "model.yaml:5:5: error: [m]" in err and message in err and "Traceback" not in err
+    assert not (tmp_path / output).exists() and not list(tmp_path.glob(".*.tmp"))
