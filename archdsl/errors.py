@@ -84,17 +84,26 @@ class OutputError(ArchdslError):
     """An output file could not be written (a directory, no permission, disk full)."""
 
 
-class ErrorGroup(ArchdslError):
-    """Several independent errors, reported together sorted by position."""
+MAX_REPORTED = 20
+"""At most this many errors are reported at once; fixing them shows the next ones."""
 
-    def __init__(self, errors: Iterable[ArchdslError]) -> None:
-        self.errors = sorted(errors, key=_position_key)
+
+class ErrorGroup(ArchdslError):
+    """Several independent errors, reported together sorted by position (at most MAX_REPORTED)."""
+
+    def __init__(self, errors: Iterable[ArchdslError], more: bool = False) -> None:
+        ordered = sorted(errors, key=_position_key)
+        self.more = more or len(ordered) > MAX_REPORTED
+        """Whether there are (or may be) errors beyond those listed."""
+        self.errors = ordered[:MAX_REPORTED]
         first = self.errors[0]
         super().__init__(first.message, first.span, first.node, first.hint)
 
     def format(self) -> str:
         lines = [error.format() for error in self.errors]
-        if len(self.errors) > 1:
+        if self.more:
+            lines.append(f"{len(self.errors)} errors shown; there may be more (fix these and run again)")
+        elif len(self.errors) > 1:
             lines.append(f"{len(self.errors)} errors")
         return "\n".join(lines)
 

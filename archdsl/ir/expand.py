@@ -107,7 +107,7 @@ class Expander:
             key = (str(single.span), single.message)
             self.errors.setdefault(key, single)
         if len(self.errors) >= MAX_ERRORS:
-            raise ErrorGroup(list(self.errors.values())[:MAX_ERRORS])
+            raise ErrorGroup(list(self.errors.values())[:MAX_ERRORS], more=True)
 
     def poison(self, frame: Frame, item: Item) -> None:
         if item.name and "${" not in item.name:
