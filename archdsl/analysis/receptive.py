@@ -61,6 +61,8 @@ class FieldWarning:
 
     node: str
     message: str
+    kind: str = "stride"
+    """'stride' (the branches' effective strides differ) or 'misaligned' (same stride, other centres)."""
 
 
 @dataclass(frozen=True)
@@ -108,18 +110,18 @@ def _merge(node: Node, fields: list[Field], warnings: list[FieldWarning]) -> Fie
     if len(fields) == 1 or any(f is None for f in fields) or len({len(f) for f in fields}) != 1:  # type: ignore[arg-type]
         return fields[0] if len(fields) == 1 else None
     axes = []
-    messages: dict[str, None] = {}
+    messages: dict[str, str] = {}
     for branch in zip(*fields):  # type: ignore[misc]
         strides = {a.stride for a in branch}
         centers = {a.center for a in branch}
         if len(strides) > 1:
-            messages[f"merges branches with different effective strides {_show(strides)}"] = None
+            messages[f"merges branches with different effective strides {_show(strides)}"] = "stride"
         elif len(centers) > 1:
-            messages[f"merges branches whose fields are misaligned (centres {_show(centers)})"] = None
+            messages[f"merges branches whose fields are misaligned (centres {_show(centers)})"] = "misaligned"
         start = min(a.start for a in branch)
         end = max(a.start + a.size - 1 for a in branch)
         axes.append(AxisField(end - start + 1, max(strides), start))
-    warnings.extend(FieldWarning(node.name, message) for message in messages)
+    warnings.extend(FieldWarning(node.name, message, kind) for message, kind in messages.items())
     return tuple(axes)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archdsl.lint import rule_ids
 from archdsl.ops import OPS
 from archdsl.plugin import load_all
 from archdsl.spec.schema import BlockDecl, InputDecl, SpecFile
@@ -102,6 +103,7 @@ def json_schema() -> dict[str, Any]:
     defs["BlockDecl"].pop("$defs", None)
     defs["BlockDecl"]["properties"]["graph"] = {"$ref": "#/$defs/graph"}
     defs.setdefault("InputDecl", InputDecl.model_json_schema())
+    defs["LintDecl"]["properties"]["disable"]["items"] = {"enum": rule_ids()}
     schema["properties"]["graph"] = {"$ref": "#/$defs/graph"}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID

@@ -1,0 +1,62 @@
+"""Rules about the graph's wiring: dead nodes, unused inputs, auxiliary heads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import networkx as nx
+
+from archdsl.ir.graph import Output
+from archdsl.lint.registry import Context, Hit, rule
+
+
+def _reaching_outputs(ctx: Context) -> set[str]:
+    """Every node some output (train-only ones too) depends on, the outputs' own included."""
+    found: set[str] = set()
+    for output in ctx.graph.outputs.values():
+        found.add(output.ref.node)
+        found |= nx.ancestors(ctx.graph.dag, output.ref.node)
+    return found
+
+
+@rule("dead-node", "its output reaches no graph output: it is computed (and its weights trained) for nothing")
+def dead_nodes(ctx: Context) -> Iterator[Hit]:
+    live = _reaching_outputs(ctx)
+    dead = {n.name for n in ctx.graph if n.name not in live and n.op != "input"}
+    for name in (n for n in dead if not ctx.consumers[n]):  # the ends of dead chains
+        node = ctx.graph.nodes[name]
+        feeding = [a for a in nx.ancestors(ctx.graph.dag, name) if a in dead]
+        also = f", nor do the {len(feeding)} node(s) that only feed it" if feeding else ""
+        yield ctx.hit(node, f"'{name}' ({node.op}) reaches no output{also}",
+                      "list it in `outputs:` (with `train_only: true` for a training head), or delete it")
+
+
+@rule("unused-input", "an input no node reads still has to be fed by every caller")
+def unused_inputs(ctx: Context) -> Iterator[Hit]:
+    for node in ctx.graph:
+        if node.op == "input" and not ctx.consumers[node.name]:
+            yield ctx.hit(node, f"input '{node.name}' is never read",
+                          f"remove it from `inputs:`, or read it with `from: {node.name}`")
+
+
+@rule("aux-not-train-only", "an auxiliary head that is not train_only runs (and costs) at inference too")
+def aux_heads(ctx: Context) -> Iterator[Hit]:
+    running = [o for o in ctx.graph.outputs.values() if not o.train_only]
+    depth = {o.name: len(nx.ancestors(ctx.graph.dag, o.ref.node)) for o in running}
+    for output in running:
+        if _named_aux(output) or _leaves_trunk_early(ctx, output, running, depth):
+            node = ctx.graph.nodes[output.ref.node]
+            yield Hit(f"output '{output.name}' ({node.name}) looks like an auxiliary head but is not train_only",
+                      f"declare it as `{output.name}: {{from: {output.ref}, train_only: true}}`",
+                      output.span, node.name)
+
+
+def _named_aux(output: Output) -> bool:
+    return any(part.lower().startswith("aux") for part in (output.name, *output.ref.node.split(".")))
+
+
+def _leaves_trunk_early(ctx: Context, output: Output, running: list[Output], depth: dict[str, int]) -> bool:
+    """A deep-supervision head: the same type as another running output, computed from less of the graph."""
+    kind = ctx.graph.type_of(output.ref)
+    return any(other is not output and ctx.graph.type_of(other.ref) == kind and depth[other.name] > depth[output.name]
+               for other in running)
