@@ -124,3 +124,28 @@ def test_a_directory_given_as_spec_exits_2(tmp_path: Path) -> None:
     done = subprocess.run([ARCHDSL, "analyze", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "is a directory" in done.stderr and "Traceback" not in done.stderr
+
+
+ODD_FILES = {
+    "empty": (b"", "a spec must be a YAML mapping"),
+    "blank lines": (b"\n  \n\n", "a spec must be a YAML mapping"),
+    "tab-only line": (b"archdsl: 1\n\t\n", "use spaces"),
+    "BOM only": (b"\xef\xbb\xbf", "a spec must be a YAML mapping"),
+    "null": (b"~\n", "a spec must be a YAML mapping"),
+    "number": (b"42\n", "a spec must be a YAML mapping"),
+    "UTF-16": ("archdsl: 1\n".encode("utf-16"), "is not UTF-8 text"),
+    "PNG": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "is not UTF-8 text"),
+    "gzip": (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", "is not UTF-8 text"),
+    "NUL bytes": (b"archdsl: 1\x00\x00\n", "control character U+0000"),
+    "lone surrogate escape": (b"archdsl: 1\nname: \"\\ud800\"\n", ""),
+}
+
+
+@pytest.mark.parametrize("case", ODD_FILES)
+def test_odd_files_are_located_errors(run_cli, tmp_path: Path, case: str) -> None:  # noqa: ANN001
+    content, fragment = ODD_FILES[case]
+    spec = tmp_path / "odd.yaml"
+    spec.write_bytes(content)
+    status, out, err = run_cli(["validate", str(spec)])
+    assert status == 2 and "odd.yaml:" in err and fragment in err, err
+    assert "Traceback" not in out + err and "internal error" not in err
