@@ -51,12 +51,14 @@ class Stats:
 
 def stats(module: torch.nn.Module) -> dict[str, Stats]:
     found = {}
-    for name, t in module.named_parameters():
-        t = t.detach().double().flatten()
-        low, high = t.min().item(), t.max().item()
-        std = t.std().item() if t.numel() > 1 else 0.0
-        mad = (t - t.mean()).abs().mean().item() / std if std > 0 else 0.0
-        found[name] = Stats(t.numel(), low if low == high else None, t.mean().item(), std, mad)
+    with torch.no_grad():
+        for name, t in module.named_parameters():
+            t = t.flatten()
+            low, high = t.aminmax()
+            std, mean = torch.std_mean(t) if t.numel() > 1 else (torch.zeros(()), t.mean())
+            mad = (t - mean).abs().mean() / std if std > 0 else torch.zeros(())
+            constant = low.item() if low == high else None
+            found[name] = Stats(t.numel(), constant, mean.item(), std.item(), mad.item())
     return found
 
 
