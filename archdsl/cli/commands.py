@@ -10,6 +10,7 @@ import time
 from archdsl.analysis.formats import FORMATS, human
 from archdsl.backend import backends, get_backend
 from archdsl.cli.common import add_spec_arguments, emit, load_model
+from archdsl.cli.diff import add_diff_command
 from archdsl.cli.library import list_library
 from archdsl.cli.lint import add_lint_command
 from archdsl.cli.ops import add_ops_command
@@ -37,6 +38,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add_ops_command(sub)
     add_plugins_command(sub)
     add_lint_command(sub)
+    add_diff_command(sub)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the spec language")
     p.add_argument("-o", "--output", help="write it to a file (atomically)")
