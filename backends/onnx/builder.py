@@ -22,6 +22,17 @@ from archdsl.ops import OPS
 from backends.onnx.table import emitter_for
 
 
+def port_name(graph: Graph, ref: Ref, renamed: dict[Ref, str]) -> str:
+    """The value name of an IR node's output port: the node's name for port 0,
+    `<node>:<port name>` for the others, unless `renamed` (graph outputs) says otherwise."""
+    if ref in renamed:
+        return renamed[ref]
+    if ref.port == 0:
+        return ref.node
+    node = graph.nodes[ref.node]
+    return f"{ref.node}:{OPS[node.op].output_names(node.attrs)[ref.port]}"
+
+
 class Builder:
     """The ONNX nodes of one graph (or function body), in schedule order."""
 
@@ -46,12 +57,7 @@ class Builder:
 
     def port_name(self, ref: Ref) -> str:
         """The value name of one output port of an IR node."""
-        if ref in self.names:
-            return self.names[ref]
-        if ref.port == 0:
-            return self.local(ref.node)
-        node = self.graph.nodes[ref.node]
-        return f"{self.local(ref.node)}:{OPS[node.op].output_names(node.attrs)[ref.port]}"
+        return self.local(port_name(self.graph, ref, self.names))
 
     def value(self, ref: Ref) -> str:
         """The value name that holds `ref` (an alias when a rule returned its input)."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import onnx
 from onnx import shape_inference
 
-from archdsl.ir.graph import Graph
+from archdsl.ir.graph import Graph, Ref
 from archdsl.ir.types import BATCH
+from backends.onnx.builder import port_name
+from backends.onnx.emit import output_names
 
 
 def check(model: onnx.ModelProto) -> None:
@@ -28,15 +30,14 @@ def inferred_shapes(model: onnx.ModelProto) -> dict[str, tuple[int | str | None,
 
 
 def shape_mismatches(model: onnx.ModelProto, graph: Graph) -> list[str]:
-    """Values whose ONNX-inferred shape differs from archdsl's type of the IR port they hold."""
+    """IR values whose ONNX-inferred shape differs from archdsl's (or that ONNX lacks)."""
     shapes = inferred_shapes(model)
+    names = output_names(graph)
     problems = []
     for node in graph:
         for port, t in enumerate(graph.types[node.name]):
-            name = node.name if port == 0 else None
-            if name is None or name not in shapes:
-                continue
+            name = port_name(graph, Ref(node.name, port), names)
             want = tuple(BATCH if d == BATCH else int(d) for d in t.shape)
-            if shapes[name] != want:
-                problems.append(f"{name}: ONNX infers {shapes[name]}, archdsl {want}")
+            if shapes.get(name) != want:
+                problems.append(f"{name}: ONNX infers {shapes.get(name, 'no shape')}, archdsl {want}")
     return problems

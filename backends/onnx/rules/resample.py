@@ -38,7 +38,7 @@ def upsample(site: Site, x: list[str]) -> list[str]:
     if a.mode == "nearest":
         mode = {"mode": "nearest", "coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"}
     else:
-        transform = "align_corners" if a.align_corners else "pytorch_half_pixel"
+        transform = "align_corners" if a.align_corners else "half_pixel"
         mode = {"mode": "linear", "coordinate_transformation_mode": transform}
     scales = _scales(site)
     if scales is None:
@@ -62,3 +62,16 @@ def pad(site: Site, x: list[str]) -> list[str]:
     if a.mode != "constant":
         return [site.op("Pad", x[0], pads, mode=PAD_MODES[a.mode])]
     return [site.op("Pad", x[0], pads, scalar(site, a.value, "value"), mode="constant")]
+
+
+@emits("crop")
+def crop(site: Site, x: list[str]) -> list[str]:
+    """One Slice over the spatial axes (an uncropped input passes through as an Identity)."""
+    windows = OPS["crop"].windows(site.attrs, site.inputs[0])  # type: ignore[attr-defined]
+    spatial = site.inputs[0].spatial
+    cut = [(axis, o, s) for axis, ((o, s), n) in enumerate(zip(windows, spatial, strict=True), start=2) if (o, s) != (0, n)]
+    if not cut:
+        return [site.op("Identity", x[0])]
+    starts = ints(site, [o for _, o, _ in cut], "starts")
+    ends = ints(site, [o + s for _, o, s in cut], "ends")
+    return [site.op("Slice", x[0], starts, ends, ints(site, [axis for axis, _, _ in cut], "axes"))]

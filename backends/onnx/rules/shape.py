@@ -56,6 +56,13 @@ def select(site: Site, x: list[str]) -> list[str]:
     return [site.op("Gather", x[0], index, axis=axis(site.attrs.dim, site.inputs[0].rank))]
 
 
+@emits("index_select")
+def index_select(site: Site, x: list[str]) -> list[str]:
+    """Gather with a 1-D index keeps the axis, as torch.index_select does."""
+    index = site.const(np.array(site.attrs.index, dtype=np.int64), "index")
+    return [site.op("Gather", x[0], index, axis=axis(site.attrs.dim, site.inputs[0].rank))]
+
+
 def _pieces(site: Site, x: list[str]) -> list[str]:
     d = axis(site.attrs.dim, site.inputs[0].rank)
     sizes = [int(out.shape[d]) for out in site.outputs]

@@ -1,0 +1,114 @@
+"""Helpers for the ONNX backend tests: references built with the torch backend on weights
+that make every op count, onnxruntime sessions, and the comparison rule.
+
+(pytest runs with --import-mode=importlib, so helpers are handed out as fixtures.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+
+import archdsl
+from archdsl.errors import ArchdslError
+
+RTOL = 1e-4
+"""Parity: |onnx − torch| ≤ RTOL·|torch| + RTOL·max|torch| element-wise (relative, with the
+output's own scale as the floor near zero)."""
+
+
+def lively_weights(module: torch.nn.Module, seed: int = 0) -> dict[str, torch.Tensor]:
+    """A state_dict whose every tensor matters: He-scaled weights, non-trivial biases, BatchNorm
+    statistics and affine maps far from the identity (so BatchNorm folding is really tested)."""
+    generator = torch.Generator().manual_seed(seed)
+    found = {}
+    for name, t in module.state_dict().items():
+        if not t.is_floating_point():
+            found[name] = t.clone()
+            continue
+        leaf = name.rsplit(".", 1)[-1]
+        if leaf == "running_var":
+            value = torch.rand(t.shape, generator=generator) + 0.5
+        elif leaf == "running_mean":
+            value = torch.randn(t.shape, generator=generator) * 0.2
+        elif t.ndim >= 2:
+            fan_in = max(1, t.numel() // t.shape[0])
+            value = torch.randn(t.shape, generator=generator) * (2.0 / fan_in) ** 0.5
+        elif leaf == "weight":
+            value = torch.rand(t.shape, generator=generator) + 0.5
+        else:
+            value = (torch.rand(t.shape, generator=generator) - 0.5) * 0.2
+        found[name] = value.to(t.dtype)
+    return found
+
+
+def small(name: str) -> archdsl.Model:
+    """A library spec at about a third of its image size (at least 64) when it accepts that with
+    the same parameters (adaptive pooling): the same weights, a ninth of the work."""
+    model = archdsl.load(name)
+    shapes = {n: (int(t.shape[1]), *(max(64, int(d) // 3) for d in t.shape[2:]))
+              for n, t in model.graph.inputs.items() if t.rank == 4}
+    if not shapes:
+        return model
+    try:
+        reduced = archdsl.load(name, input_shapes=shapes)
+    except ArchdslError:
+        return model
+    return reduced if reduced.analyze().totals.params == model.analyze().totals.params else model
+
+
+def session(proto: onnx.ModelProto | bytes) -> ort.InferenceSession:
+    data = proto if isinstance(proto, bytes) else proto.SerializeToString()
+    return ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+
+
+def run(sess: ort.InferenceSession, feeds: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Outputs by name; feeds may be torch tensors."""
+    arrays = {k: v.numpy() if isinstance(v, torch.Tensor) else v for k, v in feeds.items()}
+    names = [o.name for o in sess.get_outputs()]
+    return dict(zip(names, sess.run(names, arrays), strict=True))
+
+
+def assert_close(ours: np.ndarray, reference: Any, what: str = "") -> None:
+    ref = reference.detach().numpy() if isinstance(reference, torch.Tensor) else np.asarray(reference)
+    assert ours.shape == ref.shape, (what, ours.shape, ref.shape)
+    scale = float(np.abs(ref).max()) if ref.size else 0.0
+    np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=RTOL * max(scale, 1e-30), err_msg=what)
+
+
+def torch_outputs(module: torch.nn.Module, graph: Any, feeds: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The module's eval outputs by the spec's output names (train-only outputs are not returned in eval)."""
+    with torch.no_grad():
+        result = module.eval()(*feeds.values())
+    names = [name for name, o in graph.outputs.items() if not o.train_only]
+    if isinstance(result, torch.Tensor):
+        return {names[0]: result}
+    if isinstance(result, dict):
+        return dict(result)
+    return dict(zip(names, result, strict=True))
+
+
+@pytest.fixture(scope="session")
+def helpers() -> Any:
+    """The helpers above, as a namespace."""
+    import types
+
+    return types.SimpleNamespace(lively_weights=lively_weights, small=small, session=session, run=run,
+                                 assert_close=assert_close, torch_outputs=torch_outputs)
+
+
+@pytest.fixture
+def onnx_of(load_text: Callable[..., archdsl.Model]) -> Callable[..., tuple[archdsl.Model, onnx.ModelProto]]:
+    """Load spec text and export it (options passed to to_onnx)."""
+
+    def make(text: str, **options: Any) -> tuple[archdsl.Model, onnx.ModelProto]:
+        model = load_text(text)
+        return model, model.to_onnx(**options)
+
+    return make

@@ -1,0 +1,159 @@
+"""Where exported weights come from: the torch backend's initialisation (bit for bit), a
+checkpoint (.pt or .npz; every missing, extra or mis-shaped tensor named), or — without
+torch — numpy draws that follow the spec's init plan and PyTorch's defaults."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from onnx import numpy_helper
+
+import archdsl
+from archdsl.errors import ArchdslError, BackendError
+from archdsl.ops import OPS, Weight
+from backends.onnx.numpy_init import DEFAULTS, DRAW, initial_weights
+from backends.onnx.weights import declared
+
+SPEC = """
+archdsl: 1
+name: t
+inputs: {x: [3, 8, 8]}
+graph:
+  - conv: {op: conv2d, out: 4, kernel: 3}
+  - bn: {op: batchnorm2d}
+  - flat: {op: flatten}
+  - fc: {op: linear, out: 2}
+"""
+
+
+def initializers(proto: Any) -> dict[str, np.ndarray]:
+    return {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
+
+
+def test_seeded_weights_are_the_torch_backends_bit_for_bit() -> None:
+    model = archdsl.load("resnet18")
+    state = model.to_torch(seed=7).state_dict()
+    found = initializers(model.to_onnx(seed=7, optimize=False))
+    used = {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}
+    assert list(found) == list(used)  # the spec's names, in the state_dict's order
+    for name, value in used.items():
+        assert np.array_equal(found[name], value.numpy()), name
+
+
+def test_a_checkpoint_file_gives_the_same_model_as_the_tensors(tmp_path: Path, load_text: Any) -> None:
+    model = load_text(SPEC)
+    state = model.to_torch(seed=3).state_dict()
+    torch.save(state, tmp_path / "w.pt")
+    np.savez(tmp_path / "w.npz", **{k: v.numpy() for k, v in state.items()})
+    expected = model.to_onnx(weights=state).SerializeToString()
+    assert model.to_onnx(weights=tmp_path / "w.pt").SerializeToString() == expected
+    assert model.to_onnx(weights=str(tmp_path / "w.npz")).SerializeToString() == expected
+    assert model.to_onnx(weights={k: v.numpy() for k, v in state.items()}).SerializeToString() == expected
+
+
+def _errors(caught: pytest.ExceptionInfo[ArchdslError]) -> str:
+    return caught.value.format()
+
+
+def test_missing_extra_and_misshaped_tensors_are_each_named(load_text: Any) -> None:
+    model = load_text(SPEC)
+    state = dict(model.to_torch(seed=0).state_dict())
+    del state["bn.running_var"]
+    state["fc.weight"] = torch.zeros(2, 5)
+    state["fc.wieght"] = torch.zeros(1)
+    with pytest.raises(ArchdslError) as caught:
+        model.to_onnx(weights=state)
+    text = _errors(caught)
+    assert "no tensor 'bn.running_var' ([4])" in text and "[bn]" in text and ":6:" in text
+    assert "tensor 'fc.weight' in weights has shape [2, 5], the spec declares [2, 144]" in text and "[fc]" in text
+    assert "a tensor 'fc.wieght' that the spec does not declare" in text and "did you mean 'fc.weight'?" in text
+    assert "3 errors" in text
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ({"state_dict": {"conv.weight": torch.zeros(1)}}, "holds a training checkpoint, not a state_dict"),
+    ([torch.zeros(1)], "holds a list, not a state_dict"),
+    (b"not a checkpoint", "cannot read weights from"),
+])
+def test_unreadable_checkpoints(content: Any, message: str, tmp_path: Path, load_text: Any) -> None:
+    path = tmp_path / "w.pt"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        torch.save(content, path)
+    with pytest.raises(BackendError, match=message):
+        load_text(SPEC).to_onnx(weights=path)
+
+
+def test_a_missing_checkpoint_file(tmp_path: Path, load_text: Any) -> None:
+    with pytest.raises(BackendError, match="weights file '.*nope.pt' not found"):
+        load_text(SPEC).to_onnx(weights=tmp_path / "nope.pt")
+
+
+def test_every_op_with_weights_has_a_numpy_default() -> None:
+    with_weights = {name for name, op in OPS.items() if type(op).weights is not type(OPS["relu"]).weights}
+    assert with_weights <= set(DEFAULTS)
+    from archdsl.spec.init import INITIALIZERS
+
+    assert set(DRAW) == set(INITIALIZERS) - {"default"}
+
+
+def test_without_torch_initial_weights_come_from_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = archdsl.load("googlenet")  # its init rules: trunc_normal(0, 0.01) conv/linear weights, BN 1 and 0
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError):
+        import torch as _  # noqa: F401
+    proto = model.to_onnx(seed=5, optimize=False)
+    again = model.to_onnx(seed=5, optimize=False)
+    other = model.to_onnx(seed=6, optimize=False)
+    assert proto.SerializeToString() == again.SerializeToString() != other.SerializeToString()
+    found = initializers(proto)
+    conv = found["conv1.conv.weight"]
+    assert abs(conv.std() - 0.01) < 0.001 and abs(conv.mean()) < 0.001
+    assert np.all(found["conv1.bn.weight"] == 1) and np.all(found["conv1.bn.running_var"] == 1)
+    bound = 1 / np.sqrt(1024)  # linear biases keep PyTorch's default: U(±1/√fan_in)
+    assert np.abs(found["fc.bias"]).max() <= bound and found["fc.bias"].std() > bound / 3
+
+
+def test_a_pt_checkpoint_without_torch_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        load_text: Any) -> None:
+    model = load_text(SPEC)
+    torch.save(model.to_torch().state_dict(), tmp_path / "w.pt")
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(BackendError, match="needs torch, which is not installed") as caught:
+        model.to_onnx(weights=tmp_path / "w.pt")
+    assert ".npz" in (caught.value.hint or "")
+
+
+def _stats(values: np.ndarray) -> tuple[float, float, float | None]:
+    flat = values.astype(np.float64).ravel()
+    constant = float(flat[0]) if flat.min() == flat.max() else None
+    return float(flat.mean()), float(flat.std()), constant
+
+
+@pytest.mark.parametrize("name", ["resnet18", "googlenet", "lstm_classifier", "mobilenet_v2"])
+def test_numpy_draws_follow_the_torch_backends_distributions(name: str) -> None:
+    model = archdsl.load(name)
+    ours = initial_weights(model.graph, model.init, seed=0)
+    theirs = model.to_torch(seed=0).state_dict()
+    assert list(ours) == list(theirs)
+    for key, value in theirs.items():
+        mean, std, constant = _stats(value.numpy())
+        our_mean, our_std, our_constant = _stats(ours[key])
+        assert ours[key].shape == tuple(value.shape) and ours[key].dtype == value.numpy().dtype, key
+        if constant is not None:
+            assert our_constant == constant, key
+        elif value.numel() >= 1000:
+            assert abs(our_std / std - 1) < 0.1 and abs(our_mean - mean) < 0.1 * std, key
+
+
+def test_declared_weights_follow_the_ops(load_text: Any) -> None:
+    found = declared(load_text(SPEC).graph)
+    assert list(found) == ["conv.weight", "conv.bias", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var",
+                           "bn.num_batches_tracked", "fc.weight", "fc.bias"]
+    assert found["bn.num_batches_tracked"][1] == Weight((), trainable=False, dtype="int64")
