@@ -19,6 +19,7 @@ from archdsl.errors import LimitError, Span, SpecError
 from archdsl.limits import Limits
 from archdsl.spec.yamlbuild import LIMIT_HINT, PARSER, Builder, Path
 
+
 @dataclass
 class Document:
     """A parsed YAML file: plain Python data plus the span of every path in it."""
@@ -34,6 +35,7 @@ class Document:
             if found is not None:
                 return found
         return Span(self.file, 1, 1)
+
 
 def load_yaml(text: str, file: str, limits: Limits) -> Document:
     """Parse `text` safely (plain data only, every limit enforced) into a Document."""
@@ -55,6 +57,7 @@ def load_yaml(text: str, file: str, limits: Limits) -> Document:
         raise SpecError(f"YAML error: {exc}", Span(file, 1, 1)) from None
     return Document(file, builder.root, builder.spans)
 
+
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SpecError:
     problem, context = exc.problem or exc.context or "invalid YAML", exc.context
     mark, opened = exc.problem_mark or exc.context_mark, exc.context_mark
@@ -68,6 +71,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SpecError:
     span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
     return SpecError(f"YAML syntax error: {problem}", span, hint=_syntax_hint(problem, text, span))
 
+
 def _syntax_hint(problem: str, text: str, span: Span) -> str | None:
     lines = text.splitlines()
     line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
@@ -76,6 +80,7 @@ def _syntax_hint(problem: str, text: str, span: Span) -> str | None:
     if "block" in problem or "expected key" in problem:
         return "check this line's indentation against the lines above it"
     return None
+
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> SpecError:
     before = text[: max(exc.position, 0)]
