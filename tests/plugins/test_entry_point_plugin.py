@@ -145,3 +145,17 @@ def test_the_schema_command_notes_plugins_left_out(tmp_path: Path, capsys: pytes
     assert main(["schema", "-o", str(out)]) == 0
     assert "note: plugin archdsl-broken failed to load" in capsys.readouterr().err
     assert '"op_coordconv"' in out.read_text(encoding="utf-8")
+
+
+def test_the_standalone_source_imports_the_plugins_modules(spec_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "coordnet.py"
+    assert main(["build", str(spec_path), "--backend", "torch", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "from archdsl_coordconv.torch_lowering import CoordConv2d\n" in text
+    namespace: dict = {}
+    exec(compile(text, str(out), "exec"), namespace)  # noqa: S102 - the file this test just generated
+    standalone = namespace["Coordnet"]()
+    built = archdsl.load(spec_path).to_torch(seed=0)
+    standalone.load_state_dict(built.state_dict(), strict=True)
+    x = torch.randn(1, 3, 20, 24)
+    torch.testing.assert_close(standalone(x), built(x))
