@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -107,14 +108,20 @@ class Library:
 # -- the property --------------------------------------------------------------------
 
 
+OUTCOMES: Counter[str] = Counter()
+"""Cases run in this process: 'analysed' (the mutant was fine) or the ArchdslError class raised."""
+
+
 def load_and_analyse(path: Path, params: dict[str, Any] | None = None, fmt: str = "json") -> None:
     """Load, expand, analyse and report; only ArchdslError may escape, and it must format."""
     try:
         model = archdsl.load(path, limits=LIMITS, **(params or {}))
         FORMATS[fmt](model.analyze(), None)
+        OUTCOMES["analysed"] += 1
     except ArchdslError as error:
         text = error.format()
         assert "error" in text and error.message, text
+        OUTCOMES[type(error).__name__] += 1
 
 
 # -- data mutations ------------------------------------------------------------------
