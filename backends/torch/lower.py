@@ -24,7 +24,7 @@ from archdsl.ops import OPS
 from backends.torch.codegen import ModeCodeGen
 from backends.torch.init import construct, seeded
 from backends.torch.runtime import train_or_eval
-from backends.torch.schedule import Schedule, make_schedule
+from backends.torch.schedule import NO_FACTS, OpFacts, Schedule, make_schedule
 from backends.torch.table import Entry, Make, entry_for, load_rules
 from backends.torch.weights import check_weights
 
@@ -75,7 +75,7 @@ class _Site:
 class Builder:
     """Lowers one Graph; `build()` returns the GraphModule."""
 
-    def __init__(self, model: Model, facts: Callable[[str], tuple[bool, bool]]) -> None:
+    def __init__(self, model: Model, facts: Callable[[str], OpFacts]) -> None:
         self.model = model
         self.ir: Graph = model.graph
         self.schedule = make_schedule(self.ir, facts)
@@ -178,7 +178,7 @@ def lower_with_info(model: Model, seed: int | None = None, device: str = "cpu") 
     """`lower`, plus what the standalone source and the build summary need."""
     target = resolve_device(device)
     rules = load_rules()
-    builder = Builder(model, lambda op: (rules[op].aliases, rules[op].saves_result) if op in rules else (False, False))
+    builder = Builder(model, lambda op: rules.get(op, NO_FACTS))
     with seeded(seed):
         module = builder.build()
     dtype = _float_input_dtype(model.graph)

@@ -10,16 +10,33 @@ included: the op is the only reader of its input's storage (followed through
 views and earlier in-place ops), which is no graph input or output, and whose
 writer does not keep its result for the backward pass (relu, sigmoid, tanh,
 softmax do). Elsewhere the op runs out of place and `Schedule.out_of_place`
-names it (the build summary reports it).
+names it (the build summary reports it). Under the same conditions `add`
+writes into its first input (`a += b`, as torchvision's residual blocks do),
+which saves an allocation per residual join.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from archdsl.ir.graph import Graph, Ref
 from archdsl.ops import OPS
+
+
+class OpFacts(Protocol):
+    """What the schedule needs to know of an op's torch lowering (a table Entry)."""
+
+    aliases: bool
+    """The result may share storage with the first input (views; dropout in eval)."""
+    saves_result: bool
+    """Autograd keeps the result for the backward pass, so it must not be overwritten."""
+    reuses_input: bool
+    """The op may write its result into its first input where no one can tell (add)."""
+
+
+NO_FACTS = type("NoFacts", (), {"aliases": False, "saves_result": False, "reuses_input": False})()
 
 
 @dataclass(frozen=True)
@@ -35,12 +52,8 @@ class Schedule:
     """Nodes the spec marks `inplace` that run out of place to keep results right."""
 
 
-def make_schedule(graph: Graph, facts: Callable[[str], tuple[bool, bool]]) -> Schedule:
-    """Order nodes (train-only tail last) and decide in-place ops.
-
-    `facts(op)` is (aliases, saves_result) for the op's torch lowering: whether its result may
-    share its first input's storage, and whether autograd keeps the result for the backward pass.
-    """
+def make_schedule(graph: Graph, facts: Callable[[str], OpFacts]) -> Schedule:
+    """Order nodes (train-only tail last) and decide which ops run in place."""
     train_only = _train_only(graph)
     order = tuple(n for n in graph.nodes if n not in train_only) + tuple(n for n in graph.nodes if n in train_only)
     in_place, refused = _in_place(graph, order, facts)
@@ -67,7 +80,7 @@ def _train_only(graph: Graph) -> set[str]:
     return trained - _ancestors(graph, [o.ref for o in outputs if not o.train_only])
 
 
-def _in_place(graph: Graph, order: tuple[str, ...], facts: Callable[[str], tuple[bool, bool]]) -> tuple[list[str], list[str]]:
+def _in_place(graph: Graph, order: tuple[str, ...], facts: Callable[[str], OpFacts]) -> tuple[list[str], list[str]]:
     """An op runs in place when it is the only reader of its input's storage, that storage is
     no graph input or output, and no op that wrote it keeps its result for autograd."""
     readers = graph.consumers()
@@ -81,12 +94,27 @@ def _in_place(graph: Graph, order: tuple[str, ...], facts: Callable[[str], tuple
         node = graph.nodes[name]
         op = OPS[node.op]
         source = storage.get(node.inputs[0].node) if node.inputs else None
-        if source is not None and op.in_place(node.attrs):
+        asked = op.in_place(node.attrs)
+        if source is not None and (asked or _may_reuse(graph, name, facts)):
             shared = members[source]
             others = {r for m in shared for r in readers[m]} - set(shared) - {name}
-            saved = facts(graph.nodes[shared[0]].op)[1] or any(m in done for m in shared)
-            (refused if others or saved or pinned & set(shared) else done).append(name)
-        shares = source is not None and (name in done or facts(node.op)[0] or op.shares_input(node.attrs))
+            saved = facts(graph.nodes[shared[0]].op).saves_result or any(_keeps_result(graph, m) for m in shared if m in done)
+            if not (others or saved or pinned & set(shared)):
+                done.append(name)
+            elif asked:
+                refused.append(name)
+        shares = source is not None and (name in done or facts(node.op).aliases or op.shares_input(node.attrs))
         storage[name] = source if shares else len(members)  # type: ignore[assignment]
         members.setdefault(storage[name], []).append(name)
     return done, refused
+
+
+def _may_reuse(graph: Graph, name: str, facts: Callable[[str], OpFacts]) -> bool:
+    """An op like add may write into its first input when that has the result's exact type."""
+    node = graph.nodes[name]
+    return facts(node.op).reuses_input and graph.type_of(node.inputs[0]) == graph.types[name][0]
+
+
+def _keeps_result(graph: Graph, name: str) -> bool:
+    """An activation run in place has lost its input: its backward reads the result."""
+    return OPS[graph.nodes[name].op].family == "activation"

@@ -66,14 +66,14 @@ PortPath = Callable[[int], tuple[int, ...]]
 
 @dataclass(frozen=True)
 class Entry:
-    """A rule, how to reach each output port inside its result, whether the result may share
-    storage with the first input (views; dropout returns its input in eval), and whether
-    autograd keeps the result for the backward pass (so it must not be overwritten)."""
+    """A rule, how to reach each output port inside its result, and what the in-place
+    decisions need to know (see backends.torch.schedule.OpFacts)."""
 
     rule: Rule
     port_path: PortPath
     aliases: bool
     saves_result: bool
+    reuses_input: bool
 
 
 RULES: dict[str, Entry] = {}
@@ -85,14 +85,15 @@ def tuple_port(port: int) -> tuple[int, ...]:
 
 
 def lowers(
-    op: str, port_path: PortPath = tuple_port, aliases: bool = False, saves_result: bool = False
+    op: str, port_path: PortPath = tuple_port, aliases: bool = False, saves_result: bool = False,
+    reuses_input: bool = False,
 ) -> Callable[[Rule], Rule]:
     """Register the decorated function as the torch lowering of `op`."""
 
     def register(rule: Rule) -> Rule:
         if op in RULES:
             raise ValueError(f"torch lowering for '{op}' is registered twice")
-        RULES[op] = Entry(rule, port_path, aliases, saves_result)
+        RULES[op] = Entry(rule, port_path, aliases, saves_result, reuses_input)
         return rule
 
     return register

@@ -127,3 +127,25 @@ def test_cuda_without_a_gpu_is_an_error(load_text: Any, spec_text: Any) -> None:
         pytest.skip("a GPU is present")
     with pytest.raises(BackendError, match="no CUDA device"):
         load_text(spec_text("  - fc: {op: linear, out: 3}", inputs="{x: [4]}")).to_torch(device="cuda")
+
+
+def test_residual_add_writes_into_its_first_input_and_gradients_stay_right(load_text: Any, spec_text: Any) -> None:
+    text = spec_text("""\
+  - conv: {op: conv2d, out: 6, kernel: 3, padding: 1, bias: false}
+  - bn: {op: batchnorm2d}
+  - add: {op: add, from: [bn, x]}
+  - relu: {op: relu, inplace: true}
+""")
+    module, lowered = lower_with_info(load_text(text), seed=0)
+    assert lowered.schedule is not None and lowered.schedule.in_place == {"add", "relu"}
+    assert "bn += x" in module.code
+    x = torch.randn(2, 6, 5, 5, requires_grad=True)
+    out = module(x)
+    out.square().sum().backward()
+    ours = (x.grad.clone(), module.conv.weight.grad.clone())
+    x.grad = None
+    module.zero_grad()
+    reference = torch.relu(module.bn(module.conv(x)) + x)
+    reference.square().sum().backward()
+    torch.testing.assert_close(out, reference)
+    torch.testing.assert_close(ours, (x.grad, module.conv.weight.grad))
