@@ -12,6 +12,7 @@ all, drawn from the quicker specs, derandomized); a long run uses every spec.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from collections import Counter
@@ -179,7 +180,7 @@ VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
 @st.composite
 def mutated_tree(draw: st.DrawFn, tree: Tree) -> Tree:
     """One to three structured mutations of a YAML tree (a deep copy is changed)."""
-    tree = _copy(tree)
+    tree = copy.deepcopy(tree)
     for _ in range(draw(st.integers(1, 3))):
         places = _places(tree)
         where = draw(st.sampled_from(places))
@@ -211,19 +212,11 @@ def _mutate(draw: st.DrawFn, tree: Tree, where: Where, kind: str) -> Tree:
         if action == "drop":
             del value[index]
         elif action == "duplicate":
-            value.insert(index, _copy(value[index]))
+            value.insert(index, copy.deepcopy(value[index]))
         else:
             value.reverse()
     elif kind == "expression":
         parent[key] = draw(EXPRESSIONS)
-    return tree
-
-
-def _copy(tree: Tree) -> Tree:
-    if isinstance(tree, dict):
-        return {k: _copy(v) for k, v in tree.items()}
-    if isinstance(tree, list):
-        return [_copy(v) for v in tree]
     return tree
 
 
