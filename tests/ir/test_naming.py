@@ -7,16 +7,7 @@ from __future__ import annotations
 import pytest
 
 from archdsl.errors import ArchdslError
-
-HEADER = """
-archdsl: 1
-name: t
-inputs: {x: [3, 8, 8]}
-"""
-
-
-def names(model) -> list[str]:
-    return [n.name for n in model.graph if n.op != "input"]
+from tests.ir.test_expansion import HEADER, names
 
 
 def inputs(model, node: str) -> list[str]:

@@ -1,5 +1,10 @@
 """Every library spec validates, analyses, and — with the torch backend — builds and runs a
-forward pass at its default input size whose outputs have the statically inferred shapes."""
+forward pass at its default input size whose outputs have the statically inferred shapes.
+
+Specs with a `torchvision:` counterpart run that forward pass in the torch backend's parity
+tests (tests/backends/torch/test_torchvision_parity.py, at the same default size, against
+torchvision's outputs), so here it runs for the others only: the suite pays for each
+large forward pass once."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from math import prod
 import pytest
 
 from archdsl.ir.types import BATCH, TensorType
-from tests.specs.conftest import LIBRARY, model
+from tests.specs.conftest import LIBRARY, TORCHVISION, model
 
 
 def concrete(t: TensorType, batch: int = 1) -> tuple[int, ...]:
@@ -44,7 +49,7 @@ def torch_backend() -> object:
         pytest.skip(f"the torch backend cannot be imported: {exc}")
 
 
-@pytest.mark.parametrize("name", LIBRARY)
+@pytest.mark.parametrize("name", [name for name in LIBRARY if name not in TORCHVISION])
 def test_forward_pass_at_default_size(name: str) -> None:
     torch_backend()
     import torch
