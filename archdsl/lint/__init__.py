@@ -61,13 +61,21 @@ def _apply(found: list[Finding], suppressions: list[Suppression],
            model: Model) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
     kept: list[Finding] = []
     suppressed: list[tuple[Finding, Suppression]] = []
+    ordered = sorted(suppressions, key=lambda s: _specificity(s, model.spec.file))
     for finding in found:
-        match = next((s for s in suppressions if covers(s, finding, model.graph, model.spec.file)), None)
+        match = next((s for s in ordered if covers(s, finding, model.graph, model.spec.file)), None)
         if match is None:
             kept.append(finding)
         else:
             suppressed.append((finding, match))
     return kept, suppressed
+
+
+def _specificity(suppression: Suppression, root: str) -> int:
+    """The closest suppression gives the reason: a node's, a block's, the linted spec's, another file's."""
+    if suppression.kind == "file":
+        return 2 if suppression.target == root else 3
+    return 0 if suppression.kind == "node" else 1
 
 
 def _position(finding: Finding) -> tuple[str, int, int, str]:

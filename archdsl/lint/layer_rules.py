@@ -106,12 +106,14 @@ def _lost(window: Window, size: int, out: int) -> int:
 
 
 def _floor_hit(ctx: Context, node: Node, lost: dict[str, tuple[Window, int, int]]) -> Hit:
-    parts, fixes = [], []
+    same: dict[tuple[int, int], list[str]] = {}  # axes losing alike are named together: "along height and width"
+    fixes = []
     for axis, (window, size, count) in lost.items():
         stride, kernel, padding = int(window.stride), int(window.kernel), int(window.padding)
         excess = (size + 2 * padding - kernel) % stride
-        parts.append(f"the last {count} of {size} positions along {axis}")
+        same.setdefault((count, size), []).append(axis)
         fixes.append(f"{axis} {' or '.join(map(str, sorted({size - excess, size + stride - excess})))}")
+    parts = [f"the last {count} of {size} positions along {' and '.join(axes)}" for (count, size), axes in same.items()]
     stride = int(next(iter(lost.values()))[0].stride)
     return ctx.hit(node, f"'{node.name}' ({node.op}, stride {stride}) never reads {' and '.join(parts)}",
                    f"give it an input of {', '.join(fixes)} (size + 2·padding − kernel divisible by the stride), "

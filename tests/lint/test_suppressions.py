@@ -132,3 +132,22 @@ def test_an_unknown_rule_id_is_a_located_error(write_spec: Callable[..., Path]) 
     assert caught.value.message == "`lint: disable` names no lint rule 'double-rel'"
     assert caught.value.hint == "did you mean 'double-relu'?"
     assert caught.value.span is not None and caught.value.span.line == 4
+
+
+def test_the_closest_suppression_gives_the_reason(write_spec: Callable[..., Path]) -> None:
+    write_spec(PRELUDE + """\
+lint: {disable: [channels-not-multiple-of-8], why: "the parent's widths"}
+params: {width: 12}
+graph:
+  - conv: {op: conv2d, out: "${width}", kernel: 1}
+  - act: {op: relu}
+  - head: {op: conv2d, out: 8, kernel: 1}
+""", "parent.yaml")
+    found = lint(archdsl.load(write_spec("""\
+archdsl: 1
+extends: parent.yaml
+lint: {disable: [channels-not-multiple-of-8], why: "the variant's widths"}
+params: {width: 20}
+""", "variant.yaml")))
+    assert found.findings == ()
+    assert [(f.node, s.why) for f, s in found.suppressed] == [("conv", "the variant's widths")]
