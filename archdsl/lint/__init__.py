@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from archdsl.errors import Span
 from archdsl.lint import field_rules, graph_rules, layer_rules, param_rules  # noqa: F401  (registration)
-from archdsl.lint.registry import RULES, Context, Finding, Rule
+from archdsl.lint.registry import RULES, Context, Finding, Hit, Rule
 from archdsl.lint.suppress import Suppression, check_ids, collect, covers
 from archdsl.model import Model
 
@@ -53,8 +53,8 @@ def lint(model: Model) -> LintReport:
                       tuple(suppressed + stale_suppressed))
 
 
-def _finding(rule: Rule, hit: object) -> Finding:
-    return Finding(rule.id, hit.message, rule.why, hit.fix, hit.span, hit.node, hit.block)  # type: ignore[attr-defined]
+def _finding(rule: Rule, hit: Hit) -> Finding:
+    return Finding(rule.id, hit.message, rule.why, hit.fix, hit.span, hit.node, hit.block)
 
 
 def _apply(found: list[Finding], suppressions: list[Suppression],

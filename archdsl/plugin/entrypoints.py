@@ -63,7 +63,7 @@ def _run(target: object) -> None:
     if isinstance(target, ModuleType):
         return
     if isinstance(target, type) and issubclass(target, Op):
-        if OPS.get(target.name).__class__ is not target:
+        if type(OPS.get(target.name)) is not target:  # already registered by its module's @register
             register(target)
         return
     if not callable(target):

@@ -101,3 +101,9 @@ def spec_dir(tmp_path: Path) -> Iterator[Path]:
 def _forget_modules(which: Callable[[str, ModuleType], bool]) -> None:
     for name in [name for name, module in sys.modules.items() if which(name, module)]:
         del sys.modules[name]
+
+
+@pytest.fixture
+def write_dist() -> Callable[[Path, str, str, dict[str, dict[str, str]]], None]:
+    """`write_distribution`, for tests that install a distribution of their own."""
+    return write_distribution

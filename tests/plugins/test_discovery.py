@@ -3,6 +3,8 @@ the specs that use its ops. (Kept apart from tests that load every plugin.)"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 import archdsl
 from archdsl.cli import main
 from archdsl.errors import ArchdslError
-from archdsl.plugin import declared, registry
+from archdsl.plugin import declared, refresh, registry
 
 pytestmark = pytest.mark.usefixtures("plugin_site")
 
@@ -55,3 +57,51 @@ def test_a_misspelt_plugin_op_gets_a_suggestion(tmp_path: Path) -> None:
     with pytest.raises(ArchdslError) as caught:
         archdsl.load(path)
     assert caught.value.message == "unknown op 'coordconf'" and caught.value.hint == "did you mean 'coordconv'?"
+
+
+FORMS = '''
+from archdsl.ops import Op
+
+
+class Doubled(Op):
+    """Not decorated: the entry point names the class, archdsl registers it."""
+
+    name = "class_op"
+    family = "activation"
+
+    def infer(self, attrs, inputs):
+        return [inputs[0]]
+
+
+def register_ops():
+    from archdsl.ops import register
+
+    @register
+    class Called(Doubled):
+        """Registered by a function the entry point names."""
+
+        name = "function_op"
+
+
+NOT_A_LOADER = 42
+'''
+
+
+def test_an_entry_point_may_name_a_class_a_function_or_nothing_callable(tmp_path: Path, write_dist: Callable[..., None]) -> None:
+    (tmp_path / "archdsl_forms.py").write_text(FORMS, encoding="utf-8")
+    write_dist(tmp_path, "archdsl-forms", "0.1", {"archdsl.ops": {
+        "class_op": "archdsl_forms:Doubled", "function_op": "archdsl_forms:register_ops",
+        "number_op": "archdsl_forms:NOT_A_LOADER"}})
+    sys.path.insert(0, str(tmp_path))
+    refresh()
+    try:
+        spec = tmp_path / "forms.yaml"
+        spec.write_text("archdsl: 1\ninputs: {x: [4]}\ngraph:\n  - a: {op: class_op}\n  - b: {op: function_op}\n")
+        assert [n.op for n in archdsl.load(spec).graph][1:] == ["class_op", "function_op"]
+        spec.write_text("archdsl: 1\ninputs: {x: [4]}\ngraph:\n  - a: {op: number_op}\n")
+        with pytest.raises(ArchdslError, match="the entry point's object is a int, not a module, Op class or callable"):
+            archdsl.load(spec)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("archdsl_forms", None)
+        refresh()
