@@ -13,8 +13,9 @@ from archdsl.errors import ErrorGroup, Span, SpecError, did_you_mean
 from archdsl.ir.graph import Graph
 from archdsl.ir.items import parse_items
 from archdsl.lint.registry import Finding
-from archdsl.spec.loader import Source, Spec, validate_model
+from archdsl.spec.loader import Source, Spec
 from archdsl.spec.schema import LintDecl
+from archdsl.spec.validation import validate_model
 
 
 @dataclass(frozen=True)
