@@ -63,3 +63,16 @@ def test_guide_examples_are_valid_specs(text: str, tmp_path: Path) -> None:
     library = root / f"{loaded.spec.name}.yaml"
     if library.is_file():  # the guide shows a library spec: it must analyse to the same figures
         assert loaded.analyze().totals == archdsl.load(library).analyze().totals
+
+
+def test_ops_command_writes_the_section_and_names_unknown_ops(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from archdsl.cli import main
+
+    doc = tmp_path / "guide.md"
+    doc.write_text(f"# Guide\n\n{START}\nold\n{END}\n\nmore\n", encoding="utf-8")
+    assert main(["ops", "conv2d", "--format", "markdown", "--write", str(doc)]) == 0
+    assert doc.read_text(encoding="utf-8") == f"# Guide\n\n{START}\n\n{ops_markdown(selected(['conv2d']))}\n{END}\n\nmore\n"
+    assert main(["ops", "relu"]) == 0
+    assert capsys.readouterr().out.startswith("relu ")
+    assert main(["ops", "conv2"]) == 2
+    assert "did you mean 'conv2d'" in capsys.readouterr().err
