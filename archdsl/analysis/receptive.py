@@ -10,7 +10,9 @@ Output unit v of a node sees input positions [start + v·stride, start + v·stri
 + size - 1]. Transposed convolution and upsampling enter as fractional strides
 (see `Window.transposed`). Where paths merge, the field is the union of the
 branches' fields (the max size when they are centred alike); different strides
-or centres are reported as warnings. A node whose output depends on the whole
+or centres are reported as warnings. A branch without a field (a squeeze-excitation
+gate computed from global pooling) does not end the field of the branches it
+rescales: the reported field is the local window, as the literature reports it. A node whose output depends on the whole
 input (global pooling, flatten) has no field (None).
 """
 
@@ -105,10 +107,15 @@ def _apply(graph: Graph, node: Node, field: Field) -> Field:
 
 
 def _merge(node: Node, fields: list[Field], warnings: list[FieldWarning]) -> Field:
-    if not fields:
+    if len(fields) == 1:
+        return fields[0]
+    # A branch that already depends on the whole input (a squeeze-excitation gate, a global
+    # context vector) only rescales the spatial branches: the local field is theirs.
+    fields = [f for f in fields if f is not None]
+    if not fields or len({len(f) for f in fields}) != 1:
         return None
-    if len(fields) == 1 or any(f is None for f in fields) or len({len(f) for f in fields}) != 1:  # type: ignore[arg-type]
-        return fields[0] if len(fields) == 1 else None
+    if len(fields) == 1:
+        return fields[0]
     axes = []
     messages: dict[str, str] = {}
     for branch in zip(*fields):  # type: ignore[misc]

@@ -109,3 +109,15 @@ def test_googlenet_field_matches_gradient_support() -> None:
     trunk = nn.Sequential(tv.conv1, tv.maxpool1, tv.conv2, tv.conv3, tv.maxpool2, tv.inception3a, tv.inception3b,
                           tv.maxpool3, tv.inception4a)
     check("googlenet", "inception4a.cat", trunk)
+
+
+def test_a_global_gate_keeps_the_local_field(load_text) -> None:
+    body = (
+        "  - a: {op: conv2d, out: 2, kernel: 3, padding: 1}\n"
+        "  - squeeze: {op: adaptive_avgpool2d, size: 1}\n"
+        "  - gate: {op: sigmoid}\n"
+        "  - scaled: {op: mul, from: [a, gate]}"
+    )
+    fields = load_text(TOY.replace("{body}", body)).analyze().fields.fields
+    assert fields["gate"] is None
+    assert fields["scaled"] == fields["a"]
