@@ -109,13 +109,13 @@ def _onnx(provider: str | None, fp16: bool = False) -> Callable[[Context], Backe
         session = open_session(ctx.onnx, provider=chosen, threads=ctx.threads, fp16=fp16, provider_options=options)
         where = "cuda" if chosen != "cpu" else "cpu"
         name = "onnx" if provider is None else f"onnx-{provider}{'-fp16' if fp16 else ''}"
-        return Backend(name, f"onnxruntime {session.providers[0]}", lambda feeds: _bound(session.session, feeds, where))
+        return Backend(name, f"onnxruntime {session.providers[0]}", lambda feeds: bound(session.session, feeds, where)[0])
 
     return make
 
 
-def _bound(session: Any, feeds: dict[str, np.ndarray], device: str) -> Runner:
-    """A run through an IOBinding whose inputs and outputs live on `device`."""
+def bound(session: Any, feeds: dict[str, np.ndarray], device: str) -> tuple[Runner, Any]:
+    """A run through an IOBinding whose inputs and outputs live on `device`, and the binding."""
     import onnxruntime as ort
 
     binding = session.io_binding()
@@ -130,7 +130,7 @@ def _bound(session: Any, feeds: dict[str, np.ndarray], device: str) -> Runner:
         binding.synchronize_outputs()
         return keep
 
-    return run
+    return run, binding
 
 
 def _trt_profile(ctx: Context) -> dict[str, str]:
@@ -255,8 +255,8 @@ def _progress(name: str) -> Callable[[str], None]:
         if tty:
             sys.stderr.write(f"\r\x1b[K{name}: {text}" if text else "\r\x1b[K")
             sys.stderr.flush()
-        elif text and text.split(":")[0] != last[0].split(":")[0]:
-            print(f"{name}: {text}", file=sys.stderr)
+        elif text and text.rsplit(" ", 1)[0] != last[0].rsplit(" ", 1)[0]:
+            print(f"{name}: {text}", file=sys.stderr)  # the first step of each phase
         last[0] = text
 
     return show

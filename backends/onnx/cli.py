@@ -67,19 +67,19 @@ def run_command(args: argparse.Namespace) -> int:
     from backends.onnx.feeds import load_feeds, random_feeds
     from backends.onnx.runtime import open_session
 
-    if args.batch < 1 or args.runs < 1:
+    if (args.batch is not None and args.batch < 1) or args.runs < 1:
         raise SpecError("--batch and --runs must be at least 1")
     source, signature = _source(args)
     session = open_session(source, provider=args.provider, allow_fallback=args.allow_fallback, fp16=args.trt_fp16)
     for note in session.notes:
         print(f"warning: {note}", file=sys.stderr)
-    feeds = load_feeds(args.data, signature, args.batch) if args.data else random_feeds(signature, args.batch)
+    feeds = load_feeds(args.data, signature, args.batch) if args.data else random_feeds(signature, args.batch or 1)
     times, outputs = [], {}
     for _ in range(args.runs):
         start = time.perf_counter()
         outputs = session.run(feeds)
         times.append(time.perf_counter() - start)
-    print(f"{signature.name}: batch {args.batch} on {session.providers[0]}, "
+    print(f"{signature.name}: batch {signature.batch_of(feeds)} on {session.providers[0]}, "
           f"{statistics.median(times) * 1e3:.2f} ms (median of {args.runs})")
     for name, value in outputs.items():
         print(f"  {name}: {'×'.join(map(str, value.shape))} {value.dtype}  {_stats(value)}")

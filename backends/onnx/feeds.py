@@ -32,6 +32,14 @@ class Signature:
     name: str
     inputs: tuple[InputSpec, ...]
 
+    def batch_of(self, feeds: dict[str, np.ndarray]) -> int | str:
+        """The size of the first symbolic axis in `feeds` ('-' when no input has one)."""
+        for spec in self.inputs:
+            for i, d in enumerate(spec.shape):
+                if isinstance(d, str):
+                    return int(feeds[spec.name].shape[i])
+        return "-"
+
     @classmethod
     def of_graph(cls, graph: Graph) -> Signature:
         """From the IR; an integer input read by embeddings is bounded by the smallest table."""

@@ -62,7 +62,8 @@ def register_commands(sub: Any) -> None:
     add_spec_arguments(p)
     p.add_argument("--backend", choices=("onnx",), default="onnx", help="the backend that runs it (default: onnx)")
     add_provider_arguments(p)
-    p.add_argument("--batch", type=int, default=1, metavar="B", help="batch size (default: 1)")
+    p.add_argument("--batch", type=int, default=None, metavar="B",
+                   help="batch size (default: 1, or what --data holds)")
     p.add_argument("--data", metavar="IN.npz", help="inputs by name (numpy.savez); default: seeded random")
     p.add_argument("--save", metavar="OUT.npz", help="write the outputs by name (atomically)")
     p.add_argument("--runs", type=int, default=1, metavar="N", help="run N times and report the median time")
