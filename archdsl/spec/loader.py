@@ -135,7 +135,7 @@ class _Loader:
         doc, model = self.read(path)
         spec = self.base_of(model, doc, path, chain)
         for index, used in enumerate(model.use):
-            self.merge_blocks(spec, self.follow(used, doc, ("use", index), path, chain))
+            self.merge_blocks(spec, self.follow(used, doc, ("use", index), path, chain), Source(doc, ("use", index)))
         self.apply(spec, model, doc)
         return spec
 
@@ -170,7 +170,12 @@ class _Loader:
         except ArchdslError as error:
             raise error.located(doc.span(where))
 
-    def merge_blocks(self, spec: Spec, used: Spec) -> None:
+    def merge_blocks(self, spec: Spec, used: Spec, where: Source) -> None:
+        for name, block in used.blocks.items():
+            known = spec.blocks.get(name)
+            if known is not None and known.source.doc.file != block.source.doc.file:
+                raise SpecError(f"block '{name}' comes from two files: {known.source.span} and {block.source.span}",
+                                where.span, hint="rename one of them; a spec's own `blocks:` may override either")
         spec.blocks.update(used.blocks)
         spec.init.extend(used.init)
         spec.plugins.extend(p for p in used.plugins if p not in spec.plugins)
