@@ -16,8 +16,10 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
+from archdsl.errors import BackendError
 from archdsl.ops import Weight
 from archdsl.spec.init import Initializer
+from backends.torch.options import SEEDS
 from backends.torch.table import Make
 
 SKIP_DEFAULT_FROM = 1 << 16
@@ -59,6 +61,8 @@ def seeded(seed: int | None) -> Iterator[None]:
     if seed is None:
         yield
         return
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed not in SEEDS:
+        raise BackendError(f"seed {seed!r} is not an integer from -2**63 to 2**64 - 1")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield

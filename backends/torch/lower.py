@@ -198,6 +198,11 @@ def resolve_device(device: str | torch.device) -> torch.device:
         raise BackendError(f"unknown device '{device}'", hint="use cpu, cuda, cuda:N or auto") from None
     if target.type == "cuda" and not torch.cuda.is_available():
         raise BackendError("--device cuda: no CUDA device is available here", hint="use --device cpu (or auto)")
+    if target.type == "cuda" and target.index is not None and target.index >= torch.cuda.device_count():
+        raise BackendError(f"there is no {target}: {torch.cuda.device_count()} CUDA device(s) here",
+                           hint=f"use cuda:0 ... cuda:{torch.cuda.device_count() - 1}")
+    if target.type not in ("cpu", "cuda"):
+        raise BackendError(f"device '{device}' is not supported", hint="use cpu, cuda, cuda:N or auto")
     return target
 
 

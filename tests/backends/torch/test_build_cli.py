@@ -151,3 +151,13 @@ def test_cuda_without_gpu_is_a_located_cli_error(spec: Path, capsys: Any) -> Non
         pytest.skip("a GPU is present")
     code, _, err = run(capsys, "build", str(spec), "--backend", "torch", "--device", "cuda")
     assert code == 2 and "no CUDA device" in err and "hint:" in err
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--seed", "99999999999999999999999"], "seed"),
+    (["--device", "tpu"], "unknown device 'tpu'"),
+    (["--device", "meta"], "device 'meta' is not supported"),
+])
+def test_bad_options_are_errors_not_tracebacks(spec: Path, capsys: Any, option: list[str], message: str) -> None:
+    code, _, err = run(capsys, "build", str(spec), "--backend", "torch", *option)
+    assert code == 2 and message in err and "Traceback" not in err

@@ -24,9 +24,10 @@ def _steps(module: torch.nn.Module, rank: int) -> None:
 
 
 def _train(rank: int, world: int, store: str, out: str) -> None:
-    import archdsl
     from torch.distributed.fsdp import fully_shard
     from torch.distributed.tensor import DTensor
+
+    import archdsl
 
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world)
     try:
