@@ -120,6 +120,8 @@ class Builder:
     def on_key(self, top: _Open, event: yaml.ScalarEvent) -> None:
         self.grow(1, event)
         key = str(event.value)
+        if event.tag not in (None, "!", "tag:yaml.org,2002:str"):
+            raise self.tag_error(event)
         tag = event.tag if event.tag not in (None, "!") else _RESOLVER.resolve(yaml.ScalarNode, key, event.implicit)
         if key == "<<" and tag == _MERGE_TAG:
             raise SpecError(
