@@ -42,7 +42,7 @@ def describe(module: fx.GraphModule, lowered: Lowered, seed: int | None, seconds
     text = (f"torch: GraphModule '{type(module).__name__}' ({where}), {len(lowered.makes)} modules, "
             f"{len(module.state_dict())} state_dict tensors, seed {seed if seed is not None else 'random'}, "
             f"built in {seconds:.2f} s")
-    refused = lowered.schedule.out_of_place if lowered.schedule else ()
+    refused = lowered.schedule.out_of_place
     if refused:
         text += f"\n  note: `inplace` not honoured for {', '.join(refused)} (their input is read again later)"
     return text

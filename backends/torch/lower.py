@@ -8,6 +8,7 @@ see `schedule.py`) and compiled to straight-line Python.
 
 from __future__ import annotations
 
+import keyword
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,9 +34,9 @@ from backends.torch.weights import check_weights
 class Lowered:
     """What lowering produced besides the GraphModule (the standalone source reads it)."""
 
+    schedule: Schedule
     makes: dict[str, Make] = field(default_factory=dict)
     """Module-backed nodes in spec order, with how each module is constructed."""
-    schedule: Schedule | None = None
 
 
 class _Site:
@@ -81,7 +82,7 @@ class Builder:
         self.schedule = make_schedule(self.ir, facts)
         self.fx = fx.Graph()
         self.root = nn.Module()
-        self.lowered = Lowered(schedule=self.schedule)
+        self.lowered = Lowered(self.schedule)
         self.results: dict[str, tuple[fx.Node, Entry]] = {}
         self.ports: dict[Ref, fx.Node] = {}
         self.owned: dict[str, list[fx.Node]] = {}
@@ -161,6 +162,12 @@ class Builder:
 
 
 def _check_free(parent: nn.Module, name: str, node: Node) -> None:
+    if keyword.iskeyword(name):
+        # torch.fx writes `self.<name>` for identifiers, which a keyword breaks.
+        raise BackendError(
+            f"the name '{name}' in '{node.name}' is a Python keyword, which generated code cannot use as an attribute",
+            node.span, node.name, hint=f"rename it, e.g. '{name}_'",
+        )
     if name not in parent._modules and hasattr(parent, name):
         raise BackendError(
             f"the name '{name}' in '{node.name}' clashes with the torch.nn.Module attribute '{name}'",

@@ -81,7 +81,6 @@ def test_inplace_is_honoured_only_where_nobody_can_tell(load_text: Any, spec_tex
   - g: {op: relu, from: x, inplace: true}
 """, outputs="[f, g]")
     module, lowered = lower_with_info(load_text(text), seed=0)
-    assert lowered.schedule is not None
     assert lowered.schedule.in_place == {"c"}
     # a: conv is read again by b; e: sigmoid keeps its result for backward; g: x is a graph input.
     assert set(lowered.schedule.out_of_place) == {"a", "e", "g"}
@@ -111,13 +110,19 @@ def test_float64_inputs_give_float64_weights(build: Any, spec_text: Any) -> None
     assert module(torch.randn(2, 4, dtype=torch.float64)).dtype == torch.float64
 
 
-@pytest.mark.parametrize("name", ["train", "forward", "state_dict"])
-def test_node_names_that_clash_with_module_attributes_are_errors(name: str, load_text: Any, spec_text: Any) -> None:
+@pytest.mark.parametrize("name, message", [
+    ("train", "clashes with the torch.nn.Module attribute"),
+    ("forward", "clashes with the torch.nn.Module attribute"),
+    ("state_dict", "clashes with the torch.nn.Module attribute"),
+    ("lambda", "is a Python keyword"),
+])
+def test_module_names_torch_cannot_take_are_errors(name: str, message: str, load_text: Any, spec_text: Any) -> None:
     from archdsl.errors import BackendError
 
-    model = load_text(spec_text(f"  - {name}: {{op: linear, out: 3}}", inputs="{x: [4]}"))
-    with pytest.raises(BackendError, match=f"'{name}' clashes"):
+    model = load_text(spec_text(f"  - {name}: {{op: linear, out: 3}}\n  - import: {{op: relu}}", inputs="{x: [4]}"))
+    with pytest.raises(BackendError, match=message) as caught:
         model.to_torch()
+    assert f"[{name}]" in caught.value.format() and ":5:" in caught.value.format()
 
 
 def test_cuda_without_a_gpu_is_an_error(load_text: Any, spec_text: Any) -> None:
@@ -137,7 +142,7 @@ def test_residual_add_writes_into_its_first_input_and_gradients_stay_right(load_
   - relu: {op: relu, inplace: true}
 """)
     module, lowered = lower_with_info(load_text(text), seed=0)
-    assert lowered.schedule is not None and lowered.schedule.in_place == {"add", "relu"}
+    assert lowered.schedule.in_place == {"add", "relu"}
     assert "bn += x" in module.code
     x = torch.randn(2, 6, 5, 5, requires_grad=True)
     out = module(x)
