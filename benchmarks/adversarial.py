@@ -33,7 +33,7 @@ DOCUMENTS = {
     "billion laughs (10^10 values)": (lambda: billion_laughs(), {}),
     "10,000-deep flow lists": (lambda: "archdsl: 1\nx: " + "[" * 10_000 + "]" * 10_000 + "\n", {}),
     "10,000-deep flow mappings": (lambda: "archdsl: 1\nx: " + "{a: " * 10_000 + "1" + "}" * 10_000 + "\n", {}),
-    "10,000-deep block lists": (lambda: "archdsl: 1\nx: " + "- " * 10_000 + "1\n", {}),
+    "10,000-deep block lists": (lambda: "archdsl: 1\nx:\n" + "- " * 10_000 + "1\n", {}),
     "1 MB flat list (520,000 values)": (lambda: "archdsl: 1\nx: [" + ",".join(["1"] * 520_000) + "]\n",
                                           {"file_bytes": 1 << 21}),
     "2,000-deep, accepted (yaml_depth raised to 5,000)": (

@@ -45,7 +45,6 @@ class _Open:
     value: dict[str, Any] | list[Any]
     path: Path
     anchor: str | None
-    first_record: int
     first_count: int
     key: str | None = None
     height: int = 1
@@ -57,7 +56,6 @@ class _Anchor:
 
     value: Any
     path: Path
-    records: tuple[int, int]
     size: int
     height: int
 
@@ -70,8 +68,8 @@ class Builder:
         self.limits = limits
         self.root: Any = None
         self.spans: dict[Path, Span] = {}
-        self.records: list[tuple[Path, Span]] = []
-        """Every span recorded, in order, so an alias can copy its anchor's."""
+        self.aliases: dict[Path, Path] = {}
+        """Where each alias was used → the path of its anchor (positions inside are the anchor's)."""
         self.stack: list[_Open] = []
         self.anchors: dict[str, _Anchor] = {}
         self.count = 0
@@ -82,9 +80,7 @@ class Builder:
         return Span(self.file, mark.line + 1, mark.column + 1)
 
     def record(self, path: Path, span: Span) -> None:
-        if path not in self.spans:
-            self.spans[path] = span
-            self.records.append((path, span))
+        self.spans.setdefault(path, span)
 
     # -- events --------------------------------------------------------------------
 
@@ -115,7 +111,7 @@ class Builder:
         value = self.scalar(event)
         path = self.place(value, event)
         if event.anchor:
-            self.anchors[event.anchor] = _Anchor(value, path, (len(self.records),) * 2, 1, 0)
+            self.anchors[event.anchor] = _Anchor(value, path, 1, 0)
 
     def on_key(self, top: _Open, event: yaml.ScalarEvent) -> None:
         self.grow(1, event)
@@ -140,7 +136,7 @@ class Builder:
         top.key = key
         self.record(top.path + (key,), self.span_of(event))
         if event.anchor:
-            self.anchors[event.anchor] = _Anchor(key, top.path + (key,), (len(self.records),) * 2, 1, 0)
+            self.anchors[event.anchor] = _Anchor(key, top.path + (key,), 1, 0)
 
     def on_start(self, event: yaml.CollectionStartEvent) -> None:
         top = self.stack[-1] if self.stack else None
@@ -155,7 +151,7 @@ class Builder:
         self.grow(1, event)
         value: dict[str, Any] | list[Any] = {} if is_map else []
         path = self.place(value, event)
-        self.stack.append(_Open(value, path, event.anchor, len(self.records), first_count))
+        self.stack.append(_Open(value, path, event.anchor, first_count))
 
     def on_end(self) -> None:
         done = self.stack.pop()
@@ -163,8 +159,7 @@ class Builder:
             self.stack[-1].height = max(self.stack[-1].height, done.height + 1)
         if done.anchor:
             size = self.count - done.first_count
-            records = (done.first_record, len(self.records))
-            self.anchors[done.anchor] = _Anchor(done.value, done.path, records, size, done.height)
+            self.anchors[done.anchor] = _Anchor(done.value, done.path, size, done.height)
 
     def on_alias(self, event: yaml.AliasEvent) -> None:
         top = self.stack[-1] if self.stack else None
@@ -182,9 +177,7 @@ class Builder:
         path = self.place(_copy(anchor.value), event)
         if top is not None:
             top.height = max(top.height, anchor.height + 1)
-        start, end = anchor.records
-        for inner, span in self.records[start:end]:
-            self.record(path + inner[len(anchor.path):], span)
+        self.aliases[path] = anchor.path
 
     # -- helpers -------------------------------------------------------------------
 

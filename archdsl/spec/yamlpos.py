@@ -27,13 +27,23 @@ class Document:
     file: str
     data: Any
     spans: dict[Path, Span] = field(default_factory=dict)
+    aliases: dict[Path, Path] = field(default_factory=dict)
+    """Where an alias was used → its anchor's path: positions inside an alias are the anchor's."""
 
     def span(self, path: Path) -> Span:
-        """The span of the deepest recorded prefix of `path`."""
-        for end in range(len(path), -1, -1):
-            found = self.spans.get(tuple(path[:end]))
-            if found is not None:
-                return found
+        """The span of the deepest recorded prefix of `path` (looking through aliases)."""
+        path = tuple(path)
+        for _ in range(len(self.aliases) + 1):  # each step follows one alias to an earlier anchor
+            for end in range(len(path), -1, -1):
+                prefix = path[:end]
+                if end < len(path) and prefix in self.aliases:
+                    path = self.aliases[prefix] + path[end:]
+                    break
+                found = self.spans.get(prefix)
+                if found is not None:
+                    return found
+            else:
+                break
         return Span(self.file, 1, 1)
 
 
@@ -55,7 +65,7 @@ def load_yaml(text: str, file: str, limits: Limits) -> Document:
         raise _reader_error(exc, text, file) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}", Span(file, 1, 1)) from None
-    return Document(file, builder.root, builder.spans)
+    return Document(file, builder.root, builder.spans, builder.aliases)
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SpecError:
