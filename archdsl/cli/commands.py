@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 
@@ -89,7 +90,7 @@ def _check_backend_options(args: argparse.Namespace, chosen: str) -> None:
 
 def _depth(text: str) -> int:
     """argparse type of --depth: a whole number, 0 or more."""
-    if not text.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", text):
         raise argparse.ArgumentTypeError(f"expected a whole number 0 or more, got '{text}'")
     return int(text)
 

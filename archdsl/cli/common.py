@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
 
@@ -61,7 +62,7 @@ def parse_limits(items: list[str]) -> Limits:
     overrides: dict[str, int] = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep or not value.strip().isdigit() or len(value.strip()) > 18:
+        if not sep or not re.fullmatch(r"[0-9]{1,18}", value.strip()):
             raise SpecError(f"--limit expects NAME=N with N a whole number, got '{item}'", hint="e.g. --limit repeat=20000")
         overrides[key.strip()] = int(value)
     try:

@@ -351,7 +351,7 @@ class Expander:
     def port(self, ref: Ref, port: str, source: Source) -> Ref:
         node = self.nodes[ref.node]
         names = OPS[node.op].output_names(node.attrs)
-        if port.isdigit() and int(port) < len(names):
+        if port.isascii() and port.isdigit() and int(port) < len(names):
             return Ref(ref.node, int(port))
         if port in names:
             return Ref(ref.node, names.index(port))
