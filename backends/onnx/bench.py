@@ -193,9 +193,17 @@ def context(model: Model, device: str, threads: int | None, batches: tuple[int, 
 
 
 def bench(ctx: Context, names: Sequence[str], runs: int, warmup: int,
-          progress: Callable[[str], None] = lambda text: None) -> list[Row]:
-    """Median latencies of each named backend at each batch size, timed interleaved."""
-    backends = [BACKENDS[name](ctx) for name in names]
+          progress: Callable[[str], None] = lambda text: None, skipped: dict[str, str] | None = None) -> list[Row]:
+    """Median latencies of each named backend at each batch size, timed interleaved. A backend
+    that cannot start is an error, or, given `skipped`, recorded there (name → why) and left out."""
+    backends = []
+    for name in names:
+        try:
+            backends.append(BACKENDS[name](ctx))
+        except BackendError as error:
+            if skipped is None:
+                raise
+            skipped[name] = error.format().replace("\n", " ")
     signature = Signature.of_graph(ctx.model.graph)
     rows = []
     for batch in ctx.batches:

@@ -11,8 +11,9 @@ from backends.onnx.builder import port_name
 from backends.onnx.emit import output_names
 
 
-def check(model: onnx.ModelProto) -> None:
-    """onnx.checker with full_check (strict shape inference); a failure is a bug in the emitter."""
+def check(model: onnx.ModelProto | bytes) -> None:
+    """onnx.checker with full_check (strict shape inference); a failure is a bug in the emitter.
+    Give the serialized bytes when you have them: the checker would serialize the model again."""
     onnx.checker.check_model(model, full_check=True)
 
 

@@ -33,8 +33,8 @@ def write_model(model: Model, args: argparse.Namespace, output: str | None) -> s
 
     started = time.perf_counter()
     proto = export(model, ExportOptions(**export_options(args)))
-    check(proto)
     data = proto.SerializeToString()
+    check(data)
     if output:
         write_atomic(output, data)
     where = f"wrote {output}" if output else "checked (not written: pass -o FILE.onnx)"

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import onnx
-from onnx import ModelProto, TensorProto, helper, numpy_helper
+from onnx import ModelProto, TensorProto, helper
 
 from archdsl import __version__
 from archdsl.errors import BackendError
@@ -77,10 +77,18 @@ def float_dtype(graph: Graph) -> str:
     return found.pop() if len(found) == 1 else "float32"
 
 
-def initializer(name: str, array: np.ndarray, dtype: str) -> TensorProto:
+def fill_initializer(tensor: TensorProto, name: str, array: np.ndarray, dtype: str) -> None:
+    """Write `array` (floats cast to `dtype`) into `tensor` in place: a model holds hundreds of
+    megabytes of weights, so they are copied once, never through intermediate protos."""
     if array.dtype.kind == "f":
         array = array.astype(numpy_dtype(dtype), copy=False)
-    return numpy_helper.from_array(np.asarray(array, order="C"), name)
+    array = np.asarray(array, order="C")
+    if array.dtype.byteorder == ">":
+        array = array.astype(array.dtype.newbyteorder("<"))
+    tensor.name = name
+    tensor.data_type = helper.np_dtype_to_tensor_dtype(array.dtype)
+    tensor.dims.extend(array.shape)
+    tensor.raw_data = array.tobytes()
 
 
 def emit(graph: Graph, weights: Mapping[str, np.ndarray], emission: Emission) -> ModelProto:
@@ -96,11 +104,16 @@ def emit(graph: Graph, weights: Mapping[str, np.ndarray], emission: Emission) ->
         for node in graph:
             builder.emit(node)
     outputs = _outputs(graph, builder)
+    model = _model(graph, opset, functions, emission.metadata)
+    proto = model.graph
+    proto.name = graph.name
+    proto.node.extend(builder.nodes)
+    proto.input.extend(value_info(builder.value(Ref(name)), graph.types[name][0]) for name in builder.inputs)
+    proto.output.extend(outputs)
     dtype = float_dtype(graph)
-    inits = [initializer(value, weights[f"{node}.{tensor}"], dtype) for value, (node, tensor) in builder.weights.items()]
-    inputs = [value_info(builder.value(Ref(name)), graph.types[name][0]) for name in builder.inputs]
-    proto = helper.make_graph(builder.nodes, graph.name, inputs, outputs, initializer=inits)
-    return _model(proto, graph, opset, functions, emission.metadata)
+    for value, (node, tensor) in builder.weights.items():
+        fill_initializer(proto.initializer.add(), value, weights[f"{node}.{tensor}"], dtype)
+    return model
 
 
 def _outputs(graph: Graph, builder: Builder) -> list[onnx.ValueInfoProto]:
@@ -114,14 +127,18 @@ def _outputs(graph: Graph, builder: Builder) -> list[onnx.ValueInfoProto]:
     return infos
 
 
-def _model(graph: onnx.GraphProto, ir: Graph, opset: int, functions: list[onnx.FunctionProto],
-           metadata: tuple[tuple[str, str], ...]) -> ModelProto:
+def _model(ir: Graph, opset: int, functions: list[onnx.FunctionProto], metadata: tuple[tuple[str, str], ...]) -> ModelProto:
+    """The model's header: versions, opsets, producer, metadata and functions (the graph is filled in place)."""
     imports = [helper.make_opsetid("", opset)]
     if functions:
         imports.append(helper.make_opsetid(FUNCTION_DOMAIN, 1))
-    model = helper.make_model(graph, opset_imports=imports, functions=functions, producer_name="archdsl",
-                              producer_version=__version__, doc_string=str(ir.meta.get("description", "")))
+    model = ModelProto()
     model.ir_version = max(helper.find_min_ir_version_for(imports[:1]), 8 if not functions else 9)
+    model.opset_import.extend(imports)
+    model.producer_name = "archdsl"
+    model.producer_version = __version__
+    model.doc_string = str(ir.meta.get("description", ""))
+    model.functions.extend(functions)
     helper.set_model_props(model, dict(metadata))
     return model
 

@@ -46,6 +46,9 @@ def torch_available() -> bool:
 
 def resolve(model: Model, weights: str | Path | Mapping[str, Any] | None = None, seed: int | None = None) -> Weights:
     """The weights to export: given (checked), or initial ones under `seed` (0 when None)."""
+    if weights is not None and seed is not None:
+        raise BackendError("both weights and a seed were given; a seed only chooses initial weights",
+                           hint="drop --seed, or drop --weights to export initial weights")
     if weights is not None:
         given = load_checkpoint(weights) if isinstance(weights, (str, Path)) else weights
         return check(model.graph, given, str(weights) if isinstance(weights, (str, Path)) else "weights")

@@ -49,7 +49,7 @@ def uniform(size: int, out: int) -> tuple[int, int] | None:
     found = windows(size, out)
     kernel = found[0][1] - found[0][0]
     stride = found[1][0] - found[0][0] if out > 1 else 1
-    if all(end - start == kernel and start == i * stride for i, (start, end) in enumerate(found)):
+    if stride >= 1 and all(end - start == kernel and start == i * stride for i, (start, end) in enumerate(found)):
         return kernel, stride
     return None
 

@@ -90,6 +90,12 @@ def test_unreadable_checkpoints(content: Any, message: str, tmp_path: Path, load
         load_text(SPEC).to_onnx(weights=path)
 
 
+def test_weights_and_a_seed_together_are_refused(load_text: Any) -> None:
+    model = load_text(SPEC)
+    with pytest.raises(BackendError, match="both weights and a seed were given"):
+        model.to_onnx(weights=model.to_torch().state_dict(), seed=1)
+
+
 def test_a_missing_checkpoint_file(tmp_path: Path, load_text: Any) -> None:
     with pytest.raises(BackendError, match="weights file '.*nope.pt' not found"):
         load_text(SPEC).to_onnx(weights=tmp_path / "nope.pt")
