@@ -18,7 +18,7 @@ from archdsl.errors import BackendError
 from archdsl.fileio import write_atomic
 from archdsl.model import Model
 from backends.torch.examples import example_inputs
-from backends.torch.lower import Lowered
+from backends.torch.lower import Lowered, device_of
 from backends.torch.source import standalone_source
 
 Writer = Callable[[Model, fx.GraphModule, Lowered, str], str]
@@ -29,7 +29,7 @@ def exported_program(model: Model, module: fx.GraphModule) -> torch.export.Expor
 
     Strict mode traces the generated `forward`, so the program has no train-only heads at all
     (non-strict export of a GraphModule interprets its graph, which computes and drops them)."""
-    device = next(iter(module.parameters()), torch.empty(0)).device
+    device = device_of(module)
     inputs = example_inputs(model.graph, batch=2, device=device)
     batch = torch.export.Dim("batch")
     was_training = module.training

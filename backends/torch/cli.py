@@ -20,7 +20,7 @@ from archdsl.ir.types import BATCH, TensorType, shape_text
 from archdsl.model import Model
 from backends.torch.artifacts import writer_for
 from backends.torch.examples import example_inputs
-from backends.torch.lower import Lowered, lower_with_info
+from backends.torch.lower import Lowered, device_of, lower_with_info
 
 
 def build(model: Model, args: argparse.Namespace) -> str:
@@ -57,7 +57,7 @@ def forward_check(model: Model, module: fx.GraphModule) -> list[str]:
 
 
 def _run(model: Model, module: fx.GraphModule, training: bool, batch: int) -> str:
-    device = next(iter(module.parameters()), torch.empty(0)).device
+    device = device_of(module)
     inputs = example_inputs(model.graph, batch=batch, device=device)
     module.train(training)
     started = time.perf_counter()

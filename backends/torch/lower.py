@@ -191,8 +191,13 @@ def lower_with_info(model: Model, seed: int | None = None, device: str = "cpu") 
     dtype = _float_input_dtype(model.graph)
     if dtype is not None and dtype != torch.float32:
         module.to(dtype)
-    module.meta["archdsl"] = {"spec": model.spec.name, "file": model.spec.file, "seed": seed}
+    module.meta["archdsl"] = {"spec": model.spec.name, "file": model.spec.file, "seed": seed, "device": str(target)}
     return module.to(target), builder.lowered
+
+
+def device_of(module: fx.GraphModule) -> torch.device:
+    """The device a built module was put on (also for a model without parameters)."""
+    return torch.device(module.meta.get("archdsl", {}).get("device", "cpu"))
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
