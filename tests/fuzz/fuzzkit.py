@@ -30,6 +30,8 @@ import archdsl
 from archdsl.analysis.formats import FORMATS
 from archdsl.errors import ArchdslError
 from archdsl.limits import Limits
+from archdsl.lint import lint
+from archdsl.lint.report import text as lint_text
 from archdsl.spec.library import library_root
 from archdsl.spec.loader import load_spec
 from archdsl.spec.yamlpos import load_yaml
@@ -114,10 +116,11 @@ OUTCOMES: Counter[str] = Counter()
 
 
 def load_and_analyse(path: Path, params: dict[str, Any] | None = None, fmt: str = "json") -> None:
-    """Load, expand, analyse and report; only ArchdslError may escape, and it must format."""
+    """Load, expand, analyse, report and lint; only ArchdslError may escape, and it must format."""
     try:
         model = archdsl.load(path, limits=LIMITS, **(params or {}))
         FORMATS[fmt](model.analyze(), None)
+        lint_text([lint(model)])
         OUTCOMES["analysed"] += 1
     except ArchdslError as error:
         text = error.format()
