@@ -1,6 +1,6 @@
 """The torch backend against torchvision: ResNet-50 built from YAML vs torchvision.models.resnet50.
 
-Run: `python -m benchmarks.torch_backend [--quick] [--device cpu|cuda] [--no-compile]`.
+Run: `python -m benchmarks.torch_backend [--quick] [--device cpu|cuda] [--no-compile] [--threads N] [--cpu-time]`.
 
 - forward throughput, eval mode, no_grad, batch 1 and 8: the same weights (torchvision's,
   loaded strictly) and the same input on both sides; target ≥ 0.99× torchvision;
@@ -10,12 +10,16 @@ Run: `python -m benchmarks.torch_backend [--quick] [--device cpu|cuda] [--no-com
   torchvision's, with the compiled forward's throughput (skipped by --quick and --no-compile).
 
 Every row times the two sides alternately (benchmarks.common.interleaved) and reports medians.
+On a machine that other jobs load, `--threads 1 --cpu-time` measures the work itself (CPU
+time of this process) rather than what the scheduler left of the wall clock.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Callable
+from functools import partial
 
 import torch
 import torchvision
@@ -51,7 +55,7 @@ def pair(device: torch.device) -> tuple[torch.nn.Module, torch.nn.Module]:
 
 
 def forward_rows(ours: torch.nn.Module, theirs: torch.nn.Module, device: torch.device, quick: bool,
-                 label: str = "forward") -> list[Result]:
+                 clock: Callable[[], float], label: str = "forward") -> list[Result]:
     rows = []
     for batch, calls in ((1, 5), (8, 1)):
         x = torch.randn(batch, 3, 224, 224, device=device)
@@ -66,33 +70,34 @@ def forward_rows(ours: torch.nn.Module, theirs: torch.nn.Module, device: torch.d
         rows.append(speedup(
             f"{label} {MODEL} batch {batch} ({calls} call{'s' if calls > 1 else ''} per run), throughput vs torchvision",
             synchronised(lambda run=run: run(ours), device), synchronised(lambda run=run: run(theirs), device),
-            FORWARD_TARGET, repeats=5 if quick else 15, warmup=1 if quick else 2,
+            FORWARD_TARGET, repeats=5 if quick else 15, warmup=1 if quick else 2, clock=clock,
         ))
     return rows
 
 
-def build_row(quick: bool) -> Result:
+def build_row(quick: bool, clock: Callable[[], float]) -> Result:
     return speedup(
         f"build {MODEL} from YAML (load, expand, init, fx) vs torchvision.models.{MODEL}() — time ≤ 1.1×",
         lambda: archdsl.load(MODEL).to_torch(), torchvision.models.resnet50,
-        BUILD_TARGET, repeats=5 if quick else 11, warmup=1,
+        BUILD_TARGET, repeats=5 if quick else 11, warmup=1, clock=clock,
     )
 
 
-def export_row(ours: torch.nn.Module, theirs: torch.nn.Module, device: torch.device) -> Result:
+def export_row(ours: torch.nn.Module, theirs: torch.nn.Module, device: torch.device, clock: Callable[[], float]) -> Result:
     x = torch.randn(2, 3, 224, 224, device=device)
     batch = {0: torch.export.Dim("batch")}
     return speedup(
         f"torch.export {MODEL} (dynamic batch) vs the same on torchvision's",
         lambda: torch.export.export(ours, (x,), dynamic_shapes=(batch,)),
         lambda: torch.export.export(theirs, (x,), dynamic_shapes=(batch,)),
-        0.9, repeats=3, warmup=0,
+        0.9, repeats=3, warmup=0, clock=clock,
     )
 
 
-def compiled_rows(ours: torch.nn.Module, theirs: torch.nn.Module, device: torch.device, quick: bool) -> list[Result]:
+def compiled_rows(ours: torch.nn.Module, theirs: torch.nn.Module, device: torch.device, quick: bool,
+                  clock: Callable[[], float]) -> list[Result]:
     """Inductor-compiled forward of both; the first call (compilation) is the warm-up."""
-    return forward_rows(torch.compile(ours), torch.compile(theirs), device, quick, label="torch.compile forward")
+    return forward_rows(torch.compile(ours), torch.compile(theirs), device, quick, clock, label="torch.compile forward")
 
 
 def main() -> None:
@@ -100,17 +105,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer runs, no export or compile (smoke test)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.export and torch.compile")
+    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    parser.add_argument("--cpu-time", action="store_true", help="time CPU time of this process, not wall time")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
+    clock = time.process_time if args.cpu_time else time.perf_counter
     print(machine())
-    print(f"device {device}, torch threads {torch.get_num_threads()}")
+    print(f"device {device}, torch threads {torch.get_num_threads()}, clock {'CPU time' if args.cpu_time else 'wall'}")
     print()
     ours, theirs = pair(device)
-    results = [*forward_rows(ours, theirs, device, args.quick), build_row(args.quick)]
+    rows = partial(forward_rows, ours, theirs, device, args.quick, clock)
+    print(format_table([*rows(), build_row(args.quick, clock)]), flush=True)
     if not (args.quick or args.no_compile):
-        results.append(export_row(ours, theirs, device))
-        results.extend(compiled_rows(ours, theirs, device, args.quick))
-    print(format_table(results))
+        print()
+        print(format_table([export_row(ours, theirs, device, clock), *compiled_rows(ours, theirs, device, args.quick, clock)]))
 
 
 if __name__ == "__main__":
