@@ -9,9 +9,10 @@ quiet and independent mistakes are all reported at once.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -51,6 +52,9 @@ class Expander:
         self.item_cache: dict[int, list[Item]] = {}
         self.body_cache: dict[int, NodeBody] = {}
         self.attrs_cache: dict[tuple, Any] = {}
+        self.static_attrs: dict[int, Any] = {}
+        self.spans: dict[tuple[int, tuple], Span] = {}
+        """Validated attributes of items without expressions, by the item's identity."""
 
     # -- entry -------------------------------------------------------------------------
 
@@ -189,9 +193,15 @@ class Expander:
             wanted = f"{low}" if low == high else f"at least {low}" if high is None else f"{low}–{high}"
             raise SpecError(f"op '{op_name}' takes {wanted} input(s), got {len(refs)}", item.source.span, full,
                             hint="list its inputs with `from: [a, b]`" if low > 1 else None)
-        raw = {key: self.evaluate(value, env, frame, item.source, full, key) for key, value in body.extra_attrs.items()}
+        extra = body.extra_attrs
+        static = id(item.body) if not has_expression(extra) and not has_expression(body.op) else None
         try:
-            attrs = self.attrs(op_name, raw)
+            attrs = self.static_attrs.get(static) if static is not None else None
+            if attrs is None:
+                raw = {key: self.evaluate(value, env, frame, item.source, full, key) for key, value in extra.items()}
+                attrs = self.attrs(op_name, raw)
+                if static is not None:
+                    self.static_attrs[static] = attrs
         except ValidationError as exc:
             errors = pydantic_errors(exc, item.source.doc, item.source.path, op.Attrs.model_fields)
             for error in errors:
@@ -371,14 +381,14 @@ class Expander:
                     + (f"'{missing[0]}' is not given" if missing else f"it has no input '{extra[0]}'"),
                     item.source.at("from").span,
                 )
-            by_name = dict(zip(body.from_, refs))
+            by_name = dict(zip(body.from_, refs, strict=True))
             return {n: by_name[n] for n in names}
         if len(refs) != len(names):
             raise SpecError(
                 f"block '{block.name}' takes {len(names)} input(s) {names}, got {len(refs)}",
                 item.source.span, hint="give them with `from: {name: node, ...}`",
             )
-        return dict(zip(names, refs))
+        return dict(zip(names, refs, strict=True))
 
     def block(self, name: Any, item: Item) -> Block:
         block = self.spec.blocks.get(name) if isinstance(name, str) else None
@@ -405,7 +415,8 @@ class Expander:
             try:
                 values[name] = check_value(name, decl, value)
             except SpecError as error:
-                raise error.located(item.source.at("with", name).span if name in args else block.source.at("params", name).span)
+                where = item.source.at("with", name) if name in args else block.source.at("params", name)
+                raise error.located(where.span) from None
         return values
 
     # -- nodes ---------------------------------------------------------------------------
@@ -417,10 +428,18 @@ class Expander:
         try:
             outputs = _infer(op_name, attrs, inputs)
         except ArchdslError as error:
-            raise error.located(source.span, full)
-        self.nodes[full] = Node(full, op_name, attrs, tuple(refs), source.span, frame.scope)
+            raise error.located(source.span, full) from None
+        self.nodes[full] = Node(full, op_name, attrs, tuple(refs), self.span_of(source), frame.scope)
         self.types[full] = outputs
         return Ref(full)
+
+    def span_of(self, source: Source) -> Span:
+        """A source's span, looked up once per distinct source (repeated blocks share them)."""
+        key = (id(source.doc), source.path)
+        span = self.spans.get(key)
+        if span is None:
+            span = self.spans[key] = source.span
+        return span
 
     def claim(self, full: str, source: Source) -> None:
         if full in self.nodes or full in self.scopes:
