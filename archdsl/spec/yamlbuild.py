@@ -19,6 +19,7 @@ from archdsl.errors import LimitError, Span, SpecError
 from archdsl.limits import Limits
 
 Path = tuple[str | int, ...]
+Mark = tuple[int, int]
 
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str": SafeConstructor.construct_yaml_str,
@@ -67,7 +68,8 @@ class Builder:
         self.file = file
         self.limits = limits
         self.root: Any = None
-        self.spans: dict[Path, Span] = {}
+        self.spans: dict[Path, Mark] = {}
+        """(line, column) of every path, 1-based; Spans are made only when asked for."""
         self.aliases: dict[Path, Path] = {}
         """Where each alias was used → the path of its anchor (positions inside are the anchor's)."""
         self.stack: list[_Open] = []
@@ -79,8 +81,9 @@ class Builder:
         mark = event.start_mark
         return Span(self.file, mark.line + 1, mark.column + 1)
 
-    def record(self, path: Path, span: Span) -> None:
-        self.spans.setdefault(path, span)
+    def record(self, path: Path, event: yaml.Event) -> None:
+        mark = event.start_mark
+        self.spans.setdefault(path, (mark.line + 1, mark.column + 1))
 
     # -- events --------------------------------------------------------------------
 
@@ -129,12 +132,12 @@ class Builder:
         if key in top.value:
             first = self.spans.get(top.path + (key,))
             raise SpecError(
-                f"duplicate key '{key}'" + (f" (first defined at {first})" if first else ""),
+                f"duplicate key '{key}'" + (f" (first defined at {Span(self.file, *first)})" if first else ""),
                 self.span_of(event),
                 hint="YAML keeps only the last value of a repeated key; remove or rename one",
             )
         top.key = key
-        self.record(top.path + (key,), self.span_of(event))
+        self.record(top.path + (key,), event)
         if event.anchor:
             self.anchors[event.anchor] = _Anchor(key, top.path + (key,), 1, 0)
 
@@ -185,13 +188,13 @@ class Builder:
         """Put a value into the open collection (or make it the root); its path."""
         if not self.stack:
             self.root = value
-            self.record((), self.span_of(event))
+            self.record((), event)
             return ()
         top = self.stack[-1]
         if isinstance(top.value, list):
             path = top.path + (len(top.value),)
             top.value.append(value)
-            self.record(path, self.span_of(event))
+            self.record(path, event)
             return path
         assert top.key is not None
         path, top.value[top.key], top.key = top.path + (top.key,), value, None

@@ -17,7 +17,7 @@ import yaml
 
 from archdsl.errors import LimitError, Span, SpecError
 from archdsl.limits import Limits
-from archdsl.spec.yamlbuild import LIMIT_HINT, PARSER, Builder, Path
+from archdsl.spec.yamlbuild import LIMIT_HINT, PARSER, Builder, Mark, Path
 
 
 @dataclass
@@ -26,7 +26,8 @@ class Document:
 
     file: str
     data: Any
-    spans: dict[Path, Span] = field(default_factory=dict)
+    spans: dict[Path, Mark] = field(default_factory=dict)
+    """(line, column) of every path, 1-based."""
     aliases: dict[Path, Path] = field(default_factory=dict)
     """Where an alias was used → its anchor's path: positions inside an alias are the anchor's."""
 
@@ -41,7 +42,7 @@ class Document:
                     break
                 found = self.spans.get(prefix)
                 if found is not None:
-                    return found
+                    return Span(self.file, *found)
             else:
                 break
         return Span(self.file, 1, 1)
