@@ -18,47 +18,67 @@ import torch
 import archdsl
 from archdsl.errors import ArchdslError
 
+TINY = """
+archdsl: 1
+name: tiny
+inputs: {x: [3, 8, 8]}
+graph:
+  - conv: {op: conv2d, out: 4, kernel: 3}
+  - bn: {op: batchnorm2d}
+  - relu: {op: relu}
+  - pool: {op: adaptive_avgpool2d, size: 1}
+  - flat: {op: flatten}
+  - drop: {op: dropout, p: 0.2}
+  - fc: {op: linear, out: 3}
+"""
+"""A small spec with weights, a BatchNorm to fold and a dropout to drop (output: `output`, N×3)."""
+
 RTOL = 1e-4
 """Parity: |onnx − torch| ≤ RTOL·|torch| + RTOL·max|torch| element-wise (relative, with the
 output's own scale as the floor near zero)."""
 
 
 def lively_weights(module: torch.nn.Module, seed: int = 0) -> dict[str, torch.Tensor]:
-    """A state_dict whose every tensor matters: He-scaled weights, non-trivial biases, BatchNorm
-    statistics and affine maps far from the identity (so BatchNorm folding is really tested)."""
+    """Make every tensor of `module` matter, in place, and return its state_dict: weights
+    rescaled to He's standard deviation (deep nets keep their signal), non-trivial biases, and
+    BatchNorm statistics and affine maps far from the identity (so folding is really tested).
+    The module's own initial values are rescaled, not redrawn: big nets hold 10⁸ of them."""
     generator = torch.Generator().manual_seed(seed)
-    found = {}
-    for name, t in module.state_dict().items():
-        if not t.is_floating_point():
-            found[name] = t.clone()
-            continue
-        leaf = name.rsplit(".", 1)[-1]
-        if leaf == "running_var":
-            value = torch.rand(t.shape, generator=generator) + 0.5
-        elif leaf == "running_mean":
-            value = torch.randn(t.shape, generator=generator) * 0.2
-        elif t.ndim >= 2:
-            fan_in = max(1, t.numel() // t.shape[0])
-            value = torch.randn(t.shape, generator=generator) * (2.0 / fan_in) ** 0.5
-        elif leaf == "weight":
-            value = torch.rand(t.shape, generator=generator) + 0.5
-        else:
-            value = (torch.rand(t.shape, generator=generator) - 0.5) * 0.2
-        found[name] = value.to(t.dtype)
-    return found
+    with torch.no_grad():
+        for name, t in module.state_dict().items():
+            if not t.is_floating_point():
+                continue
+            leaf = name.rsplit(".", 1)[-1]
+            if leaf.startswith(("weight_ih", "weight_hh")):
+                continue  # recurrent weights keep PyTorch's scale: larger ones make 200 steps chaotic
+            spread = float(t.std()) if t.ndim >= 2 and t.numel() > 1 else 0.0
+            if spread > 0:
+                t.mul_((2.0 / max(1, t.numel() // t.shape[0])) ** 0.5 / spread)
+                continue
+            if leaf == "running_var":
+                value = torch.rand(t.shape, generator=generator) + 0.5
+            elif leaf == "running_mean":
+                value = torch.randn(t.shape, generator=generator) * 0.2
+            elif leaf == "weight":  # norm scales (LayerNorm's may have several axes), PReLU slopes
+                value = torch.rand(t.shape, generator=generator) + 0.5
+            else:
+                value = (torch.rand(t.shape, generator=generator) - 0.5) * 0.2
+            t.copy_(value)
+    return dict(module.state_dict())
 
 
 def small(name: str) -> archdsl.Model:
-    """A library spec at a third (else half) of its image size, at least 64, when it accepts that
-    with the same parameters (adaptive pooling, fully convolutional nets): the same weights, the
-    same computation, a ninth (a quarter) of the work. Fixed-size nets run at full size."""
+    """A library spec at the smallest of 64, a third and half of its image size (never larger
+    than it is) that it accepts with the same parameters (adaptive pooling, fully convolutional
+    nets): the same weights, the same computation, a fraction of the work. Fixed-size nets run
+    at full size."""
     model = archdsl.load(name)
     params = model.analyze().totals.params
-    for factor in (3, 2):
-        shapes = {n: (int(t.shape[1]), *(max(64, int(d) // factor) for d in t.shape[2:]))
-                  for n, t in model.graph.inputs.items() if t.rank == 4}
-        if not shapes:
-            return model
+    images = {n: t for n, t in model.graph.inputs.items() if t.rank == 4}
+    if not images:
+        return model
+    for step in range(3):
+        shapes = {n: (int(t.shape[1]), *(_smaller(int(d), step) for d in t.shape[2:])) for n, t in images.items()}
         try:
             reduced = archdsl.load(name, input_shapes=shapes)
         except ArchdslError:
@@ -66,6 +86,12 @@ def small(name: str) -> archdsl.Model:
         if reduced.analyze().totals.params == params:
             return reduced
     return model
+
+
+def _smaller(size: int, step: int) -> int:
+    """The step-th candidate size: 64, a third, half — none below 64 unless the size itself is."""
+    candidates = sorted({d for d in (64, size // 3, size // 2) if 64 <= d <= size} | {size})
+    return candidates[min(step, len(candidates) - 1)]
 
 
 def skeleton(proto: onnx.ModelProto) -> onnx.ModelProto:
@@ -86,8 +112,13 @@ def skeleton(proto: onnx.ModelProto) -> onnx.ModelProto:
 
 
 def session(proto: onnx.ModelProto | bytes) -> ort.InferenceSession:
+    """A CPU session on one thread (test workers run side by side) without weight prepacking
+    (a copy of every weight, which only pays off over many runs)."""
     data = proto if isinstance(proto, bytes) else proto.SerializeToString()
-    return ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.add_session_config_entry("session.disable_prepacking", "1")
+    return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
 
 
 def run(sess: ort.InferenceSession, feeds: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -114,6 +145,12 @@ def torch_outputs(module: torch.nn.Module, graph: Any, feeds: Mapping[str, torch
     if isinstance(result, dict):
         return dict(result)
     return dict(zip(names, result, strict=True))
+
+
+@pytest.fixture(scope="session")
+def tiny() -> str:
+    """The TINY spec's text."""
+    return TINY
 
 
 @pytest.fixture(scope="session")

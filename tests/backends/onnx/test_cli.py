@@ -15,26 +15,12 @@ from onnx import numpy_helper
 from archdsl.cli import main
 from backends.onnx.table import EMITTERS, load_rules
 
-SPEC = """
-archdsl: 1
-name: tiny
-inputs: {x: [3, 8, 8]}
-graph:
-  - conv: {op: conv2d, out: 4, kernel: 3}
-  - bn: {op: batchnorm2d}
-  - relu: {op: relu}
-  - pool: {op: adaptive_avgpool2d, size: 1}
-  - flat: {op: flatten}
-  - drop: {op: dropout, p: 0.2}
-  - fc: {op: linear, out: 3}
-"""
-
-CIRCULAR = SPEC.replace("  - relu: {op: relu}", "  - relu: {op: pad, pads: [1, 1, 1, 1], mode: circular}")
+CIRCULAR_RELU = ("  - relu: {op: relu}", "  - relu: {op: pad, pads: [1, 1, 1, 1], mode: circular}")
 
 
 @pytest.fixture
-def spec(write_spec: Any) -> Path:
-    return write_spec(SPEC)
+def spec(write_spec: Any, tiny: str) -> Path:
+    return write_spec(tiny)
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
@@ -87,8 +73,8 @@ def test_a_bad_checkpoint_names_the_tensor(spec: Path, tmp_path: Path, capsys: A
     assert f"{spec}:6:5" in err and "error: [fc]" in err
 
 
-def test_an_opset_too_old_names_the_node(write_spec: Any, tmp_path: Path, capsys: Any) -> None:
-    spec = write_spec(CIRCULAR)
+def test_an_opset_too_old_names_the_node(write_spec: Any, tiny: str, tmp_path: Path, capsys: Any) -> None:
+    spec = write_spec(tiny.replace(*CIRCULAR_RELU))
     err = _fails(capsys, tmp_path / "m.onnx", "export", spec, "--opset", "18")
     assert f"{spec}:7:5: error: [relu] op 'pad' with these attributes needs ONNX opset 19" in err
     assert "--opset 19" in err
@@ -105,6 +91,8 @@ def test_an_op_without_emitter(spec: Path, tmp_path: Path, capsys: Any, monkeypa
 def test_build_wants_an_onnx_suffix(spec: Path, tmp_path: Path, capsys: Any) -> None:
     err = _fails(capsys, tmp_path / "m.pt", "build", spec, "--backend", "onnx")
     assert "writes .onnx files" in err
+    err = _fails(capsys, tmp_path / "m.onnx", "build", spec, "--backend", "onnx", "--device", "cuda")
+    assert "--device is an option of the torch backend; it does nothing with --backend onnx" in err
 
 
 def test_run_a_spec_and_save_the_outputs(spec: Path, tmp_path: Path, capsys: Any) -> None:

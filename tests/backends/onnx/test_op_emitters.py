@@ -169,7 +169,6 @@ def test_emission_matches_the_torch_backend(case: Case, load_text: Any, helpers:
     model = load_text(spec(case))
     module = model.to_torch(seed=0)
     weights = helpers.lively_weights(module)
-    module.load_state_dict(weights)
     feeds = {batch: example_inputs(model.graph, batch=batch, seed=batch) for batch in (1, 3)}
     refs = {batch: helpers.torch_outputs(module, model.graph, feeds[batch]) for batch in feeds}
     for opset in case.opsets:

@@ -19,17 +19,6 @@ from archdsl.ops import OPS, Weight
 from backends.onnx.numpy_init import DEFAULTS, DRAW, initial_weights
 from backends.onnx.weights import declared
 
-SPEC = """
-archdsl: 1
-name: t
-inputs: {x: [3, 8, 8]}
-graph:
-  - conv: {op: conv2d, out: 4, kernel: 3}
-  - bn: {op: batchnorm2d}
-  - flat: {op: flatten}
-  - fc: {op: linear, out: 2}
-"""
-
 
 def initializers(proto: Any) -> dict[str, np.ndarray]:
     return {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
@@ -45,8 +34,8 @@ def test_seeded_weights_are_the_torch_backends_bit_for_bit() -> None:
         assert np.array_equal(found[name], value.numpy()), name
 
 
-def test_a_checkpoint_file_gives_the_same_model_as_the_tensors(tmp_path: Path, load_text: Any) -> None:
-    model = load_text(SPEC)
+def test_a_checkpoint_file_gives_the_same_model_as_the_tensors(tmp_path: Path, load_text: Any, tiny: str) -> None:
+    model = load_text(tiny)
     state = model.to_torch(seed=3).state_dict()
     torch.save(state, tmp_path / "w.pt")
     np.savez(tmp_path / "w.npz", **{k: v.numpy() for k, v in state.items()})
@@ -60,17 +49,17 @@ def _errors(caught: pytest.ExceptionInfo[ArchdslError]) -> str:
     return caught.value.format()
 
 
-def test_missing_extra_and_misshaped_tensors_are_each_named(load_text: Any) -> None:
-    model = load_text(SPEC)
+def test_missing_extra_and_misshaped_tensors_are_each_named(load_text: Any, tiny: str) -> None:
+    model = load_text(tiny)
     state = dict(model.to_torch(seed=0).state_dict())
     del state["bn.running_var"]
-    state["fc.weight"] = torch.zeros(2, 5)
+    state["fc.weight"] = torch.zeros(2, 5)  # declared: 3 × 4
     state["fc.wieght"] = torch.zeros(1)
     with pytest.raises(ArchdslError) as caught:
         model.to_onnx(weights=state)
     text = _errors(caught)
     assert "no tensor 'bn.running_var' ([4])" in text and "[bn]" in text and ":6:" in text
-    assert "tensor 'fc.weight' in weights has shape [2, 5], the spec declares [2, 144]" in text and "[fc]" in text
+    assert "tensor 'fc.weight' in weights has shape [2, 5], the spec declares [3, 4]" in text and "[fc]" in text
     assert "a tensor 'fc.wieght' that the spec does not declare" in text and "did you mean 'fc.weight'?" in text
     assert "3 errors" in text
 
@@ -80,25 +69,25 @@ def test_missing_extra_and_misshaped_tensors_are_each_named(load_text: Any) -> N
     ([torch.zeros(1)], "holds a list, not a state_dict"),
     (b"not a checkpoint", "cannot read weights from"),
 ])
-def test_unreadable_checkpoints(content: Any, message: str, tmp_path: Path, load_text: Any) -> None:
+def test_unreadable_checkpoints(content: Any, message: str, tmp_path: Path, load_text: Any, tiny: str) -> None:
     path = tmp_path / "w.pt"
     if isinstance(content, bytes):
         path.write_bytes(content)
     else:
         torch.save(content, path)
     with pytest.raises(BackendError, match=message):
-        load_text(SPEC).to_onnx(weights=path)
+        load_text(tiny).to_onnx(weights=path)
 
 
-def test_weights_and_a_seed_together_are_refused(load_text: Any) -> None:
-    model = load_text(SPEC)
+def test_weights_and_a_seed_together_are_refused(load_text: Any, tiny: str) -> None:
+    model = load_text(tiny)
     with pytest.raises(BackendError, match="both weights and a seed were given"):
         model.to_onnx(weights=model.to_torch().state_dict(), seed=1)
 
 
-def test_a_missing_checkpoint_file(tmp_path: Path, load_text: Any) -> None:
+def test_a_missing_checkpoint_file(tmp_path: Path, load_text: Any, tiny: str) -> None:
     with pytest.raises(BackendError, match="weights file '.*nope.pt' not found"):
-        load_text(SPEC).to_onnx(weights=tmp_path / "nope.pt")
+        load_text(tiny).to_onnx(weights=tmp_path / "nope.pt")
 
 
 def test_every_op_with_weights_has_a_numpy_default() -> None:
@@ -127,8 +116,8 @@ def test_without_torch_initial_weights_come_from_numpy(monkeypatch: pytest.Monke
 
 
 def test_a_pt_checkpoint_without_torch_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        load_text: Any) -> None:
-    model = load_text(SPEC)
+                                                        load_text: Any, tiny: str) -> None:
+    model = load_text(tiny)
     torch.save(model.to_torch().state_dict(), tmp_path / "w.pt")
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(BackendError, match="needs torch, which is not installed") as caught:
@@ -158,8 +147,8 @@ def test_numpy_draws_follow_the_torch_backends_distributions(name: str) -> None:
             assert abs(our_std / std - 1) < 0.1 and abs(our_mean - mean) < 0.1 * std, key
 
 
-def test_declared_weights_follow_the_ops(load_text: Any) -> None:
-    found = declared(load_text(SPEC).graph)
+def test_declared_weights_follow_the_ops(load_text: Any, tiny: str) -> None:
+    found = declared(load_text(tiny).graph)
     assert list(found) == ["conv.weight", "conv.bias", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var",
-                           "bn.num_batches_tracked", "fc.weight", "fc.bias"]
+                           "bn.num_batches_tracked", "fc.weight", "fc.bias"]  # relu, pool, flat, drop: none
     assert found["bn.num_batches_tracked"][1] == Weight((), trainable=False, dtype="int64")
