@@ -36,6 +36,34 @@ class DropPath(torch.nn.Module):
         return f"p={self.p}, mode={self.mode}"
 
 
+class DropPathMean(torch.nn.Module):
+    """FractalNet's join with local drop-path (Larsson et al. 2017, §3.1): the element-wise mean
+    of its inputs; in training, each sample drops each input with probability p, keeps at least
+    one (a random one when all were dropped) and averages the inputs it kept. Eval: the mean."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"drop probability has to be between 0 and 1, but got {p}")
+        self.p = p
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        stacked = torch.stack(xs)
+        if not self.training or self.p == 0.0:
+            return stacked.mean(0)
+        count, batch = stacked.shape[0], stacked.shape[1]
+        keep = torch.rand(count, batch, device=stacked.device) >= self.p
+        rescue = torch.randint(count, (batch,), device=stacked.device)
+        none_kept = ~keep.any(0)
+        keep = keep | (torch.nn.functional.one_hot(rescue, count).T.bool() & none_kept)
+        weights = keep.to(stacked.dtype)
+        weights = weights / weights.sum(0, keepdim=True)
+        return (stacked * weights.view(count, batch, *([1] * (stacked.ndim - 2)))).sum(0)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
 class IndexSelect(torch.nn.Module):
     """Gathers positions `index` along `dim` (torch.index_select). The index is a
     non-persistent buffer: it follows the module to its device and stays out of the state_dict."""

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx
 
-from backends.torch.table import Site, lowers
+from backends.torch.runtime import DropPathMean
+from backends.torch.table import Make, Site, lowers
 
 ELEMENTWISE: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
     "relu": (F.relu, ()),
@@ -68,6 +69,9 @@ def mul(site: Site, x: list[fx.Node]) -> fx.Node:
 
 @lowers("mean")
 def mean(site: Site, x: list[fx.Node]) -> fx.Node:
+    """`torch.stack(xs).mean(0)`; with local drop-path, a DropPathMean module (random in training)."""
+    if site.attrs.drop_path > 0:
+        return site.module(Make(DropPathMean, {"p": site.attrs.drop_path}), *x)
     return site.method("mean", site.call(torch.stack, list(x), suffix="stack"), 0)
 
 

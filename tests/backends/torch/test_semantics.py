@@ -69,6 +69,35 @@ def test_drop_path_matches_torchvision_stochastic_depth(build: Any, spec_text: A
         assert torch.equal(module.eval()(x), x)
 
 
+def test_mean_with_local_drop_path_averages_a_nonempty_subset_per_sample(build: Any, spec_text: Any) -> None:
+    """FractalNet's join (Larsson et al. 2017, §3.1): each sample averages the inputs it kept,
+    at least one; eval is the plain mean."""
+    graph = """\
+  - a: {op: identity}
+  - b: {op: mul, from: [x, x]}
+  - c: {op: add, from: [x, x]}
+  - join: {op: mean, from: [a, b, c], drop_path: DROP}
+"""
+    x = torch.randn(4000, 1, 1, 1).abs() + 1  # inputs x, x², 2x differ in every sample
+    branches = torch.stack([x, x * x, 2 * x])
+    subsets = [(m, branches[[i for i in range(3) if m >> i & 1]].mean(0)) for m in range(1, 8)]
+    for p in (0.0, 0.5, 0.999):
+        module = build(spec_text(graph.replace("DROP", str(p))))
+        torch.testing.assert_close(module.eval()(x), branches.mean(0))
+        torch.manual_seed(0)
+        out = module.train()(x)
+        masks = torch.stack([torch.isclose(out, value).flatten() for _, value in subsets])
+        assert masks.any(0).all()  # every sample is the mean of some non-empty subset
+        sizes = torch.tensor([bin(m).count("1") for m, _ in subsets], dtype=torch.float)
+        kept = (masks.float() * sizes[:, None]).max(0).values
+        if p == 0.0:
+            assert (kept == 3).all()
+        elif p > 0.99:
+            assert kept.mean().item() < 1.01  # nearly everything dropped: one input rescued per sample
+        else:  # expected inputs kept: 3·0.5 plus the rescue when all three fall (1/8 of samples)
+            assert abs(kept.mean().item() - (1.5 + 0.125)) < 0.08
+
+
 def test_inplace_is_honoured_only_where_nobody_can_tell(load_text: Any, spec_text: Any) -> None:
     text = spec_text("""\
   - conv: {op: conv2d, out: 6, kernel: 1}
