@@ -6,8 +6,8 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,52 @@ def format_table(results: list[Result]) -> str:
     lines = ["| benchmark | archdsl (median) | reference (median) | ratio | target | met |", "|---|---:|---:|---:|---:|---|"]
     for r in results:
         lines.append(
-            f"| {r.name} | {_show(r.ours)} | {_show(r.theirs)} | {r.ratio:.2f}× | ≥ {r.target:g}× | {'met' if r.met else 'not met'} |"
+            f"| {r.name} | {shown(r.ours)} | {shown(r.theirs)} | {r.ratio:.2f}× | ≥ {r.target:g}× | {'met' if r.met else 'not met'} |"
         )
     return "\n".join(lines)
 
 
-def _show(timing: Timing) -> str:
+def shown(timing: Timing) -> str:
+    """A median with its relative spread, in ms or s."""
     median = timing.median
     text = f"{median * 1e3:.2f} ms" if median < 1 else f"{median:.2f} s"
     return f"{text} ± {timing.spread * 100:.0f}%"
+
+
+def cold_caches() -> None:
+    """Empty archdsl's memo caches (expressions, YAML scalars, op attributes, costs, receptive
+    steps), so a repeated in-process run costs what a user's first run in a fresh process does
+    once the modules are imported. Registries (backends, plugins) stay: they are imports."""
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("archdsl.") or name.startswith(("archdsl.backend", "archdsl.plugin")):
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:
+                value.cache_clear()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the combined report: a comparison or a budget, its target and the verdict."""
+
+    section: str
+    name: str
+    ours: str
+    reference: str
+    figure: str
+    target: str
+    met: bool | None
+    """None: not measurable here (the reason is in `figure`)."""
+    headline: bool = False
+
+    @classmethod
+    def of(cls, section: str, result: Result, headline: bool = False, target: str | None = None) -> Row:
+        """A ratio row from a timed comparison."""
+        return cls(section, result.name, shown(result.ours), shown(result.theirs), f"{result.ratio:.2f}×",
+                   target or f"≥ {result.target:g}×", result.met, headline)
+
+    @property
+    def verdict(self) -> str:
+        return "–" if self.met is None else "met" if self.met else "not met"

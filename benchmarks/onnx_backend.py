@@ -87,12 +87,13 @@ def cpu_session(data: bytes) -> Callable[[np.ndarray], Any]:
     return lambda x: session.run(None, {name: x})
 
 
-def throughput_results(module: Any, weights: dict[str, Any], quick: bool) -> list[Result]:
+def throughput_results(module: Any, weights: dict[str, Any], quick: bool,
+                       batches: tuple[int, ...] = BATCHES) -> list[Result]:
     """Ratios > 1: our model serves more images per second (theirs / ours in time per batch)."""
     theirs = cpu_session(torchscript_export(module))
     folded, plain = cpu_session(ours(weights)), cpu_session(ours(weights, optimize=False))
     results = []
-    for batch in BATCHES:
+    for batch in batches:
         x = np.random.default_rng(batch).standard_normal((batch, 3, 224, 224)).astype(np.float32)
         runs = (5 if batch > 1 else 10) if quick else (20 if batch > 1 else 50)
         for label, session, target in (("BN folded", folded, 1.05), ("no rewrites", plain, 1.0)):
@@ -111,16 +112,16 @@ PAIRS = (
 """GPU comparisons: (ours, theirs, label), by `archdsl bench` backend names."""
 
 
-def gpu_results(quick: bool) -> tuple[list[Result], str]:
+def gpu_results(quick: bool, batches: tuple[int, ...] = BATCHES) -> tuple[list[Result], str]:
     """Throughput ratios on the GPU, and the full `archdsl bench` table they come from."""
     model = archdsl.load(MODEL)
-    ctx = bench.context(model, "cuda", None, BATCHES, seed=0)
+    ctx = bench.context(model, "cuda", None, batches, seed=0)
     names = ["torch", "torch-amp", "onnx", "onnx-tensorrt", "onnx-tensorrt-fp16"]
     skipped: dict[str, str] = {}
     rows = bench.bench(ctx, names, runs=10 if quick else 50, warmup=3 if quick else 10, skipped=skipped)
     by = {(row.backend, row.batch): row for row in rows}
     results = []
-    for batch in BATCHES:
+    for batch in batches:
         for mine, other, label in PAIRS:
             if (mine, batch) in by and (other, batch) in by:
                 a, b = by[(mine, batch)], by[(other, batch)]

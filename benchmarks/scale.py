@@ -68,12 +68,15 @@ def table(rows: dict[str, dict[str, float]], build: bool) -> str:
     return "\n".join(lines)
 
 
-def run(quick: bool = False) -> str:
-    """The scale table (quick: the 1k and 10k sizes, one run each, analysis only)."""
+def measure_all(quick: bool = False) -> dict[str, dict[str, float]]:
+    """Every size (quick: the 1k and 10k sizes, one run each, analysis only)."""
     sizes = {k: v for k, v in SIZES.items() if not quick or k != "50k"}
-    build = not quick
-    rows = {name: measure(blocks, build, 1 if quick else 3) for name, blocks in sizes.items()}
-    return table(rows, build)
+    return {name: measure(blocks, not quick, 1 if quick else 3) for name, blocks in sizes.items()}
+
+
+def run(quick: bool = False) -> str:
+    """The scale table."""
+    return table(measure_all(quick), build=not quick)
 
 
 def main() -> None:
