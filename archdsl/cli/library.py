@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 
 from archdsl.analysis.formats import human
 from archdsl.model import load
@@ -36,13 +37,21 @@ def entries() -> list[Entry]:
     return found
 
 
+def gmacs(macs: int) -> str:
+    """MACs in billions: three decimals, or three significant figures below 0.01 (LeNet-5: 0.000417)."""
+    g = macs / 1e9
+    if g == 0 or g >= 0.01:
+        return f"{g:.3f}"
+    return format(Decimal(f"{g:.3g}"), "f")  # rounded to 3 significant figures, never in e-notation
+
+
 def markdown(found: list[Entry]) -> str:
     lines = ["| model | params | GMACs | input | receptive field | torchvision | paper |",
              "|---|---:|---:|---|---:|---|---|"]
     for e in found:
         rf = str(e.receptive_field) if e.receptive_field else "–"
         tv = f"yes (`{e.torchvision}`)" if e.torchvision else "no"
-        lines.append(f"| {e.name} | {e.params:,} | {e.macs / 1e9:.3f} | {e.input} | {rf} | {tv} | {e.paper} |")
+        lines.append(f"| {e.name} | {e.params:,} | {gmacs(e.macs)} | {e.input} | {rf} | {tv} | {e.paper} |")
     return "\n".join(lines) + "\n"
 
 
