@@ -27,6 +27,7 @@ from archdsl.spec.expr import has_expression, resolve
 from archdsl.spec.loader import Block, Source, Spec, pydantic_errors
 from archdsl.spec.params import check_value
 from archdsl.spec.schema import NodeBody
+from archdsl.spec.validation import validate_item
 
 NAME = re.compile(r"^[A-Za-z0-9_]+$")
 MAX_ERRORS = 20
@@ -121,11 +122,7 @@ class Expander:
     def body(self, item: Item) -> NodeBody:
         cached = self.body_cache.get(id(item.body))
         if cached is None:
-            try:
-                cached = NodeBody.model_validate(item.body)
-            except ValidationError as exc:
-                raise ErrorGroup(pydantic_errors(exc, item.source.doc, item.source.path)) from None
-            self.body_cache[id(item.body)] = cached
+            cached = self.body_cache[id(item.body)] = validate_item(item.body, item.source.doc, item.source.path)
         return cached
 
     def expand_item(self, frame: Frame, item: Item, env: dict[str, Any]) -> None:

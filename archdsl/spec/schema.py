@@ -69,9 +69,25 @@ class LintDecl(Strict):
 
 NODE_KEYS = ("op", "block", "graph", "repeat", "from", "when", "with", "var", "name", "outputs", "lint")
 
+ITEM_KEYS: dict[str, tuple[str, ...]] = {
+    "block": ("block", "with", "repeat", "var", "name", "from", "when", "lint"),
+    "graph": ("graph", "outputs", "repeat", "var", "name", "from", "when", "lint"),
+}
+"""The keys a `block:` or a `graph:` item takes (an `op:` item's other keys are its attributes)."""
+
+_INDEX = "the repeat index is named with `var:` (default `var: i`)"
+KEY_ALIASES: dict[str, str] = {
+    "as": _INDEX, "index": _INDEX, "loop_var": _INDEX,
+    "times": "the number of instances is `repeat:`", "count": "the number of instances is `repeat:`",
+    "if": "a condition is `when:`", "args": "block arguments are `with:`", "params": "block arguments are `with:`",
+    "input": "inputs are named with `from:`", "inputs": "inputs are named with `from:`",
+}
+"""Keys other tools use, with a hint naming the key archdsl uses instead."""
+
 
 class NodeBody(BaseModel):
-    """One graph item. Keys outside NODE_KEYS are op attributes (only with `op`)."""
+    """One graph item. Keys outside NODE_KEYS are op attributes; on other items they are
+    mistakes, each reported at its key by `validation.validate_item`."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
@@ -110,14 +126,11 @@ class NodeBody(BaseModel):
         raise ValueError("names this node's inputs: a node name, a list of names or {input: name}")
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "NodeBody":
+    def _one_kind(self) -> NodeBody:
         kinds = [k for k in ("op", "block", "graph") if getattr(self, k) is not None]
         if len(kinds) != 1:
             found = " and ".join(kinds) if kinds else "none of them"
             raise ValueError(f"a graph item needs exactly one of op, block, graph (found {found})")
-        if self.extra_attrs and self.op is None:
-            key = next(iter(self.extra_attrs))
-            raise ValueError(f"unknown key '{key}' (attributes are only allowed on op nodes)")
         if self.with_ and self.block is None:
             raise ValueError("`with:` passes block arguments and needs `block:`")
         if self.name is not None and self.repeat is None:

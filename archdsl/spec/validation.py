@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from archdsl.errors import ErrorGroup, SpecError, did_you_mean
-from archdsl.spec.schema import SCHEMA_KEYS
+from archdsl.spec.schema import ITEM_KEYS, KEY_ALIASES, SCHEMA_KEYS, NodeBody
 from archdsl.spec.yamlpos import Document
 from archdsl.spec.yamlpos import Path as YPath
 
@@ -20,6 +20,32 @@ def validate_model(model: type, data: Any, doc: Document, base: YPath):  # noqa:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ErrorGroup(pydantic_errors(exc, doc, base)) from None
+
+
+def validate_item(data: Mapping[str, Any], doc: Document, base: YPath) -> NodeBody:
+    """Validate one graph item; every mistake in it (each unknown key too) is reported together."""
+    errors = unknown_item_keys(data, doc, base)
+    try:
+        body = NodeBody.model_validate(data)
+    except ValidationError as exc:
+        errors += pydantic_errors(exc, doc, base)
+    if errors:
+        raise ErrorGroup(errors)
+    return body
+
+
+def unknown_item_keys(data: Mapping[str, Any], doc: Document, base: YPath) -> list[SpecError]:
+    """One error per key a `block:` or `graph:` item does not take, at the key, with the likely fix."""
+    kinds = [kind for kind in ("op", *ITEM_KEYS) if kind in data]
+    if kinds not in (["block"], ["graph"]):
+        return []  # op attributes are checked by the op; a wrong mix of kinds is its own error
+    allowed = ITEM_KEYS[kinds[0]]
+    return [
+        SpecError(f"unknown key '{key}' on a `{kinds[0]}:` item", doc.span(base + (key,)),
+                  hint=did_you_mean(key, allowed) or KEY_ALIASES.get(str(key))
+                  or f"it takes {', '.join(allowed)}; attributes belong on op nodes")
+        for key in data if key not in allowed
+    ]
 
 
 def pydantic_errors(
