@@ -2,8 +2,10 @@
 
 Expansion and shape inference go together because expressions may read the
 shapes of tensors in scope (`input.channels`). Errors are collected per graph
-item: a failed item poisons its name, so later items that depend on it stay
-quiet and independent mistakes are all reported at once.
+item: a failed item poisons its name. Items reading a poisoned name are still
+checked (keys, op, attributes, expressions), but infer no shape and emit no node;
+only what needs the failed node's shape stays quiet, so independent mistakes are
+all reported at once.
 """
 
 from __future__ import annotations
@@ -190,22 +192,48 @@ class Expander:
             wanted = f"{low}" if low == high else f"at least {low}" if high is None else f"{low}–{high}"
             raise SpecError(f"op '{op_name}' takes {wanted} input(s), got {len(refs)}", item.source.span, full,
                             hint="list its inputs with `from: [a, b]`" if low > 1 else None)
+        attrs = self.op_attrs(op_name, body, item, env, frame, full)
+        return self.add_node(frame, local, op_name, attrs, refs, item.source)
+
+    def op_attrs(self, op_name: str, body: NodeBody, item: Item, env: dict[str, Any], frame: Frame, full: str) -> Any:
+        """An op node's validated attributes. Every mistake is reported; an attribute whose
+        expression failed (or read a failed node) hides no other, only its own checks."""
         extra = body.extra_attrs
         static = id(item.body) if not has_expression(extra) and not has_expression(body.op) else None
+        attrs = self.static_attrs.get(static) if static is not None else None
+        if attrs is not None:
+            return attrs
+        raw: dict[str, Any] = {}
+        failed: set[Span] = set()
+        errors: list[ArchdslError] = []
+        for key, value in extra.items():
+            try:
+                raw[key] = self.evaluate(value, env, frame, item.source, full, key)
+            except _Poisoned:
+                failed.add(item.source.at(key).span)
+            except ArchdslError as error:
+                failed.add(item.source.at(key).span)
+                errors.append(error)
         try:
-            attrs = self.static_attrs.get(static) if static is not None else None
-            if attrs is None:
-                raw = {key: self.evaluate(value, env, frame, item.source, full, key) for key, value in extra.items()}
-                attrs = self.attrs(op_name, raw)
-                if static is not None:
-                    self.static_attrs[static] = attrs
+            attrs = self.attrs(op_name, raw)
         except ValidationError as exc:
-            errors = pydantic_errors(exc, item.source.doc, item.source.path, op.Attrs.model_fields)
-            for error in errors:
-                error.node = full
-                error.hint = error.hint or _attr_hint(op.Attrs, error.message)
-            raise ErrorGroup(errors) from None
-        return self.add_node(frame, local, op_name, attrs, refs, item.source)
+            errors += [e for e in self.attr_errors(exc, op_name, item, full) if e.span not in failed]
+        if errors:
+            raise ErrorGroup(errors)
+        if failed:
+            raise _Poisoned()
+        if static is not None:
+            self.static_attrs[static] = attrs
+        return attrs
+
+    def attr_errors(self, exc: ValidationError, op_name: str, item: Item, full: str) -> list[SpecError]:
+        """Located errors for an op's attributes, with a 'did you mean' for unknown ones."""
+        model = OPS[op_name].Attrs
+        errors = pydantic_errors(exc, item.source.doc, item.source.path, model.model_fields)
+        for error in errors:
+            error.node = full
+            error.hint = error.hint or _attr_hint(model, error.message)
+        return errors
 
     def emit_block(
         self, frame: Frame, local: str, body: NodeBody, item: Item, env: dict[str, Any], refs: list[Ref]
@@ -304,8 +332,6 @@ class Expander:
         if raw is None:
             if frame.previous is None:
                 raise SpecError("nothing precedes this node; name its input with `from:`", item.source.span)
-            if frame.previous is POISON:
-                raise _Poisoned()
             return [frame.previous]
         if isinstance(raw, dict):
             if body.block is None:
@@ -343,7 +369,7 @@ class Expander:
         except SpecError as error:
             raise error.located(source.span) from None
         if value is POISON:
-            raise _Poisoned()
+            return POISON  # the item is still checked; add_node stops it
         if isinstance(value, ScopeValue):
             if port is None:
                 return value.default
@@ -420,6 +446,8 @@ class Expander:
 
     def add_node(self, frame: Frame, local: str, op_name: str, attrs: Any, refs: list[Ref], source: Source) -> Ref:
         full = frame.prefix + local
+        if POISON in refs:
+            raise _Poisoned()  # everything but the shape was checked; the failed input has none
         self.claim(full, source)
         inputs = tuple(self.types[r.node][r.port] for r in refs)
         try:
