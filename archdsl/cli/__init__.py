@@ -8,6 +8,7 @@ import traceback
 
 from archdsl import __version__
 from archdsl.backend import backends
+from archdsl.cli.stdout import guarded_stdout
 from archdsl.errors import ArchdslError
 
 REPORT_URL = "https://github.com/archdsl/archdsl/issues"
@@ -32,8 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user mistakes exit 2 with a located message, internal bugs exit 1."""
     args = None
     try:
-        args = parser().parse_args(argv)
-        return int(args.run(args) or 0)
+        with guarded_stdout():
+            args = parser().parse_args(argv)
+            return int(args.run(args) or 0)
     except ArchdslError as error:
         print(error.format(), file=sys.stderr)
         return 2

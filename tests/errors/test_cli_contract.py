@@ -149,3 +149,21 @@ def test_odd_files_are_located_errors(run_cli, tmp_path: Path, case: str) -> Non
     status, out, err = run_cli(["validate", str(spec)])
     assert status == 2 and "odd.yaml:" in err and fragment in err, err
     assert "Traceback" not in out + err and "internal error" not in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("command", [["schema"], ["analyze", "resnet18", "--format", "json"], ["validate", "resnet18"]])
+def test_a_full_stdout_is_a_user_error(command: list[str]) -> None:
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        done = subprocess.run([ARCHDSL, *command], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "error: cannot write to standard output: No space left on device\n"
+
+
+def test_a_reader_that_stops_early_is_not_an_error() -> None:
+    with subprocess.Popen([ARCHDSL, "schema"], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(1) == b"{"
+        process.stdout.close()  # like `| head -c 1`
+        assert process.wait(timeout=120) == 0
+        assert process.stderr.read() == b""
