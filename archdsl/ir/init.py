@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 from archdsl.errors import ArchdslError, ErrorGroup, SpecError, did_you_mean
 from archdsl.ir.expand import bind_spec_params
 from archdsl.ir.graph import Graph, Node
+from archdsl.ir.types import TensorType
 from archdsl.limits import Limits
-from archdsl.ops import OPS, Weight, get_op
+from archdsl.ops import OPS, OpAttrs, Weight, get_op
 from archdsl.spec.expr import resolve
 from archdsl.spec.init import DEFAULT, FAN_BASED, Initializer, parse_initializer
 from archdsl.spec.loader import InitRule, Source, Spec
@@ -57,8 +59,13 @@ def plan_init(spec: Spec, graph: Graph, params: Mapping[str, Any], limits: Limit
 
 def trainable(node: Node, graph: Graph) -> dict[str, Weight]:
     """The learnable parameters of a node (rules set these, never buffers)."""
-    found = OPS[node.op].weights(node.attrs, graph.input_types(node))
-    return {name: w for name, w in found.items() if w.trainable}
+    return _trainable(node.op, node.attrs, tuple(graph.input_types(node)))
+
+
+@lru_cache(maxsize=8192)
+def _trainable(op: str, attrs: OpAttrs, inputs: tuple[TensorType, ...]) -> dict[str, Weight]:
+    """Weights depend only on the op, its attributes and input types: repeated blocks share them."""
+    return {name: w for name, w in OPS[op].weights(attrs, inputs).items() if w.trainable}
 
 
 def _apply(
