@@ -12,6 +12,7 @@ from archdsl.cli.stdout import guarded_stdout
 from archdsl.errors import ArchdslError
 
 REPORT_URL = "https://github.com/archdsl/archdsl/issues"
+DEBUG_HELP = "show tracebacks of internal errors"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -20,12 +21,15 @@ def parser() -> argparse.ArgumentParser:
 
     root = argparse.ArgumentParser(prog="archdsl", description="Compile neural-network architecture specs.")
     root.add_argument("--version", action="version", version=f"archdsl {__version__}")
-    root.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    root.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_commands(sub)
     for backend in backends().values():
         if backend.register_commands is not None:
             backend.register_commands(sub)
+    for command in sub.choices.values():
+        # SUPPRESS: a subcommand without --debug must not reset `archdsl --debug COMMAND`
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return root
 
 

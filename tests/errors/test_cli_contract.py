@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -33,8 +34,22 @@ def test_internal_errors_exit_1_with_a_report_hint(run_cli, specs, monkeypatch) 
     status, _, err = run_cli(["validate", str(specs["good"])])
     assert status == 1 and "internal error: RuntimeError: boom" in err and "please report" in err
     assert "Traceback" not in err
-    status, _, err = run_cli(["--debug", "validate", str(specs["good"])])
-    assert status == 1 and "Traceback" in err
+    for argv in (["--debug", "validate", str(specs["good"])], ["validate", "--debug", str(specs["good"])],
+                 ["validate", str(specs["good"]), "--debug"]):
+        status, _, err = run_cli(argv)
+        assert status == 1 and "Traceback" in err, argv
+
+
+def test_every_command_takes_debug_after_its_name() -> None:
+    from archdsl.cli import parser
+
+    commands = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert {"validate", "analyze", "schema", "build", "lint", "diff"} <= set(commands)
+    missing = [name for name, command in commands.items() if "--debug" not in command.format_usage()]
+    assert missing == []
+    assert parser().parse_args(["schema"]).debug is False
+    assert parser().parse_args(["--debug", "schema"]).debug is True
+    assert parser().parse_args(["schema", "--debug"]).debug is True
 
 
 def test_failed_command_leaves_an_existing_output_untouched(run_cli, specs, tmp_path: Path) -> None:  # noqa: ANN001
