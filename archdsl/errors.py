@@ -121,7 +121,13 @@ def _position_key(error: ArchdslError) -> tuple[str, int, int]:
     return (span.file, span.line, span.col)
 
 
+def closest(word: object, choices: Iterable[object]) -> str | None:
+    """The choice closest to a misspelt word, if any is close enough (difflib ratio at least 0.6)."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: object, choices: Iterable[object]) -> str | None:
     """A hint naming the closest choice to a misspelt word, or None."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    close = closest(word, choices)
+    return f"did you mean '{close}'?" if close else None

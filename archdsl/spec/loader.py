@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from archdsl.errors import ArchdslError, ErrorGroup, LimitError, Span, SpecError, did_you_mean
+from archdsl.errors import ArchdslError, ErrorGroup, LimitError, Span, SpecError, closest
 from archdsl.limits import Limits
-from archdsl.spec.library import resolve_spec
+from archdsl.spec.library import library_names, library_root, resolve_spec
 from archdsl.spec.params import parse_decl
 from archdsl.spec.schema import (
     BlockDecl,
@@ -22,7 +22,8 @@ from archdsl.spec.schema import (
     TorchvisionRef,
 )
 from archdsl.spec.validation import pydantic_errors, validate_model
-from archdsl.spec.yamlpos import Document, Path as YPath, load_yaml
+from archdsl.spec.yamlpos import Document, load_yaml
+from archdsl.spec.yamlpos import Path as YPath
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Source:
     doc: Document
     path: YPath
 
-    def at(self, *more: str | int) -> "Source":
+    def at(self, *more: str | int) -> Source:
         return Source(self.doc, self.path + more)
 
     @property
@@ -149,8 +150,8 @@ class _Loader:
     def follow(
         self, target: str, doc: Document, where: YPath, path: Path, chain: tuple[Path, ...]
     ) -> Spec:
-        """Load a file named by `extends`/`use`, relative to the naming file."""
-        resolved = (path.parent / target).resolve()
+        """Load a file named by `extends`/`use`: relative to the naming file, else a library name."""
+        resolved = _locate(target, path.parent)
         here = path.resolve()
         try:
             if resolved in chain or resolved == here:
@@ -163,12 +164,11 @@ class _Loader:
             if resolved.is_dir():
                 raise SpecError(f"'{target}' is a directory, not a spec file")
             if not resolved.is_file():
-                siblings = [p.name for p in resolved.parent.glob("*.y*ml")] if resolved.parent.is_dir() else []
-                raise SpecError(f"file '{target}' not found (looked in {path.parent})",
-                                hint=did_you_mean(resolved.name, siblings))
+                raise SpecError(f"file '{target}' not found (looked in {path.parent}"
+                                + (" and the library)" if _is_bare(target) else ")"), hint=_nearest_file(target, resolved))
             return self.load(resolved, chain + (here,))
         except ArchdslError as error:
-            raise error.located(doc.span(where))
+            raise error.located(doc.span(where)) from None
 
     def merge_blocks(self, spec: Spec, used: Spec, where: Source) -> None:
         for name, block in used.blocks.items():
@@ -237,6 +237,36 @@ class _Loader:
                 span = source.at("params", name).span
                 raise SpecError(f"param '{name}': {exc.errors()[0]['msg']}", span) from None
         return params
+
+
+def _is_bare(target: str) -> bool:
+    """`resnet50`: a library name, as the CLI takes it (no folder, no .yaml)."""
+    return "/" not in target and "\\" not in target and Path(target).suffix not in (".yaml", ".yml")
+
+
+def _locate(target: str, folder: Path) -> Path:
+    """The file `target` names: beside the naming file, else (a bare name) in the library."""
+    resolved = (folder / target).resolve()
+    if not resolved.exists() and _is_bare(target):
+        shipped = library_root() / f"{target}.yaml"
+        if shipped.is_file():
+            return shipped.resolve()
+    return resolved
+
+
+def _nearest_file(target: str, resolved: Path) -> str | None:
+    """'did you mean' over the spec files beside `resolved` (and library names for a bare name).
+
+    Names are compared without their suffix: a shared `.yaml` would make any two names look alike.
+    """
+    if Path(target).name == target and resolved.stem in library_names():
+        return f"a library model is named without .yaml: `{resolved.stem}`"
+    folder = resolved.parent
+    files = {p.stem: p.name for p in folder.glob("*.y*ml")} if folder.is_dir() else {}
+    if _is_bare(target):
+        files.update({name: name for name in library_names() if name not in files})
+    stem = closest(resolved.stem, files)
+    return f"did you mean '{files[stem]}'?" if stem else None
 
 
 def _is_long_form(raw: Any) -> bool:

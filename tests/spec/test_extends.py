@@ -1,0 +1,42 @@
+"""`extends:`/`use:` targets: files beside the spec first, then library names; hints only for close names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import archdsl
+from archdsl.errors import SpecError
+
+CHILD = "archdsl: 1\nname: small\nextends: {target}\nparams: {{num_classes: 10}}\n"
+TINY = "archdsl: 1\nname: local\ninputs: {x: [3, 8, 8]}\nparams: {num_classes: 2}\ngraph: [flatten, {op: linear, out: '${num_classes}'}]\n"
+
+
+def test_a_bare_name_extends_the_library_model(write_spec: Callable[..., Path]) -> None:
+    model = archdsl.load(write_spec(CHILD.format(target="resnet18")))
+    assert model.graph.name == "small"
+    assert model.graph.nodes["fc"].attrs.out == 10
+
+
+def test_a_file_beside_the_spec_wins_over_the_library(write_spec: Callable[..., Path]) -> None:
+    write_spec(TINY, "resnet18")
+    model = archdsl.load(write_spec(CHILD.format(target="resnet18")))
+    assert [node.op for node in model.graph.nodes.values()] == ["input", "flatten", "linear"]
+
+
+@pytest.mark.parametrize(("target", "hint"), [
+    ("resnet5", "did you mean 'resnet50'?"),
+    ("resnet50.yaml", "a library model is named without .yaml: `resnet50`"),
+    ("sibling_spek.yaml", "did you mean 'sibling_spec.yaml'?"),
+    ("resnet5.yaml", None),  # 'syn.yaml' shares only the suffix: no hint
+    ("zzzz", None),
+])
+def test_a_missing_target_hints_only_at_close_names(write_spec: Callable[..., Path], target: str, hint: Any) -> None:
+    write_spec(TINY, "syn.yaml")
+    write_spec(TINY, "sibling_spec.yaml")
+    with pytest.raises(SpecError, match=f"file '{target}' not found") as caught:
+        archdsl.load(write_spec(CHILD.format(target=target)))
+    assert caught.value.hint == hint
