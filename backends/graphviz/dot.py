@@ -14,6 +14,7 @@ from backends.graphviz import style
 from backends.graphviz.merge import merge_repeats
 from backends.graphviz.options import Options, check_expand
 from backends.graphviz.text import (
+    HEADING_WRAP,
     cost_line,
     kind_of,
     local,
@@ -90,8 +91,8 @@ class _Drawing:
     def cluster_attrs(self, name: str) -> dict[str, str]:
         scope = self.graph.scopes[name]
         members = self.scopes.members[name]
-        lines = params_lines(scope.params, kind_of(scope)) if scope.block or scope.params else []
-        label = style.html_lines(local(name, scope.parent), lines, [self.cost(members)], align="left")
+        lines = params_lines(scope.params, kind_of(scope), HEADING_WRAP) if scope.block or scope.params else []
+        label = style.html_lines(local(name, scope.parent), lines, self.cost(members).split(" · "), align="left")
         dashed = all(m in self.train_only for m in members)
         return {"label": label, "tooltip": name, "style": "rounded,filled" + (",dashed" if dashed else ""),
                 "fillcolor": style.cluster_fill(scope.depth), "color": "#8a8a8a"}

@@ -13,6 +13,10 @@ from archdsl.fileio import write_atomic
 FORMATS: dict[str, str] = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf"}
 """Output suffix → format; `dot` is the DOT source itself (needs no Graphviz install)."""
 
+RASTER_DPI: dict[str, int] = {"png": 144}
+"""Resolution of raster formats: dot's default (96 dpi) draws 8-point text 11 pixels high. Vector formats and
+the DOT source carry no dpi, so they stay as they were."""
+
 INSTALL_HINT = ("install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` "
                 "(macOS) or `conda install graphviz`; or write a .dot file, which needs no Graphviz")
 
@@ -29,6 +33,8 @@ def output_format(path: str | Path) -> str:
 
 def image(source: str, fmt: str) -> bytes:
     """Lay out DOT `source` with `dot` and return the image bytes (dot's warnings go to stderr)."""
+    if fmt in RASTER_DPI:  # a root-graph attribute may stand anywhere in the body: add it before the last '}'
+        source = f"{source.rstrip().removesuffix('}')}\tdpi={RASTER_DPI[fmt]}\n}}\n"
     try:
         return graphviz.pipe("dot", fmt, source.encode("utf-8"))
     except graphviz.ExecutableNotFound:

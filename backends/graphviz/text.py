@@ -14,7 +14,11 @@ from archdsl.ops import OPS
 from backends.graphviz.labels import detail, value_text
 
 WRAP = 44
-"""Longest line of block params before wrapping."""
+"""Longest line of block params in a box before wrapping."""
+
+HEADING_WRAP = 18
+"""Longest line of a cluster heading: kept under about half a box's width, so the edge
+running down the middle of the cluster passes beside the left-justified heading."""
 
 
 def cost_line(params: int, macs: int | None) -> str:
@@ -47,15 +51,15 @@ def op_line(analysis: Analysis, name: str) -> str:
     return f"{node.op} {detail(node)}".strip()
 
 
-def params_lines(params: Iterable[tuple[str, Any]], lead: str) -> list[str]:
-    """`lead(k=v, ...)` wrapped at about WRAP characters."""
+def params_lines(params: Iterable[tuple[str, Any]], lead: str, wrap: int = WRAP) -> list[str]:
+    """`lead(k=v, ...)` wrapped at about `wrap` characters."""
     items = [f"{key}={value_text(value)}" for key, value in params]
     if not items:
         return [lead]
     lines, line = [], f"{lead}("
     for i, item in enumerate(items):
         piece = item + (")" if i == len(items) - 1 else ", ")
-        if len(line) + len(piece) > WRAP and line.strip():
+        if len(line) + len(piece) > wrap and line.strip():
             lines.append(line.rstrip())
             line = "  "
         line += piece

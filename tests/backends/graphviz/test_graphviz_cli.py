@@ -34,6 +34,20 @@ def test_render_writes_images(tmp_path: Path, capsys, suffix: str, magic: bytes)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask  # as open() would make it, not 0600
 
 
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_only_raster_images_get_a_dpi(monkeypatch, fmt: str) -> None:
+    import graphviz
+
+    from backends.graphviz.output import RASTER_DPI, image
+
+    seen: list[bytes] = []
+    monkeypatch.setattr(graphviz, "pipe", lambda engine, f, data: seen.append(data) or b"")
+    source = 'digraph g {\n\ta -> b\n}\n'
+    image(source, fmt)
+    expected = f'digraph g {{\n\ta -> b\n\tdpi={RASTER_DPI[fmt]}\n}}\n' if fmt in RASTER_DPI else source
+    assert seen == [expected.encode()]
+
 def test_render_dot_equals_stdout_and_build(tmp_path: Path, capsys) -> None:
     code, printed, _ = run(capsys, "render", TINY, "--depth", "0", "--show", "rf", "--show", "macs")
     assert code == 0 and printed.startswith("digraph tiny {")
