@@ -75,6 +75,14 @@ class LimitError(SpecError):
 class ShapeError(ArchdslError):
     """Shapes do not fit: an op's input does not match what it expects."""
 
+    def __init__(
+        self, message: str, span: Span | None = None, node: str | None = None, hint: str | None = None,
+        attr: str | None = None,
+    ) -> None:
+        super().__init__(message, span, node, hint)
+        self.attr = attr
+        """The attribute the mismatch is about (e.g. `groups`): the error points at it where the spec writes it."""
+
 
 class BackendError(ArchdslError):
     """A backend cannot lower or run the model (missing op, bad weights, provider)."""

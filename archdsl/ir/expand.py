@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from archdsl.errors import ArchdslError, ErrorGroup, LimitError, Span, SpecError, did_you_mean
+from archdsl.errors import ArchdslError, ErrorGroup, LimitError, ShapeError, Span, SpecError, did_you_mean
 from archdsl.ir.frame import ExprEnv, Frame, Poisoned, ScopeValue, Value
 from archdsl.ir.graph import Graph, Node, Output, Ref, Scope
 from archdsl.ir.items import Item, parse_items, parse_outputs
@@ -453,7 +453,8 @@ class Expander:
         try:
             outputs = _infer(op_name, attrs, inputs)
         except ArchdslError as error:
-            raise error.located(source.span, full) from None
+            about = error.attr if isinstance(error, ShapeError) else None
+            raise error.located((source.at(about) if about else source).span, full) from None
         self.nodes[full] = Node(full, op_name, attrs, tuple(refs), self.span_of(source), frame.scope)
         self.types[full] = outputs
         return Ref(full)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from math import prod
+from math import gcd, isqrt, prod
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AllowInfNan, BaseModel, BeforeValidator, ConfigDict, PrivateAttr, Strict
@@ -242,6 +242,21 @@ def channels(x: TensorType) -> int:
     if x.rank < 2 or x.shape[1] == BATCH:
         raise ShapeError(f"expected an N×C×... input, got {shape_text(x.shape)}")
     return int(x.shape[1])
+
+
+def groups_not_dividing(message: str, groups: int, *counts: int) -> ShapeError:
+    """The error for a `groups` attribute that does not divide every count, with the nearest that do."""
+    return ShapeError(message, hint=_nearest_groups(groups, counts), attr="groups")
+
+
+def _nearest_groups(groups: int, counts: Sequence[int]) -> str:
+    common, what = gcd(*counts), " and ".join(map(str, counts))
+    if common > 10**10:  # its divisors would take long to list
+        return f"groups must divide {what}"
+    small = [d for d in range(1, isqrt(common) + 1) if common % d == 0]
+    divisors = sorted({*small, *(common // d for d in small)})
+    near = [d for d in divisors if d < groups][-1:] + [d for d in divisors if d > groups][:1]
+    return f"nearest groups dividing {what}: {' or '.join(map(str, near))}"
 
 
 def conv_out_size(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil: bool = False) -> int:

@@ -22,6 +22,7 @@ from archdsl.ops.base import (
     conv_out_size,
     expect_float,
     expect_rank,
+    groups_not_dividing,
     register,
     spatial_positive,
     tuple_n,
@@ -76,8 +77,8 @@ class _ConvNd(Op):
 
     def check_groups(self, a: ConvAttrs, cin: int) -> None:
         if cin % a.groups or a.out % a.groups:
-            raise ShapeError(
-                f"groups={a.groups} must divide both input channels ({cin}) and out ({a.out})"
+            raise groups_not_dividing(
+                f"groups={a.groups} must divide both input channels ({cin}) and out ({a.out})", a.groups, cin, a.out
             )
 
     def infer(self, a: ConvAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:

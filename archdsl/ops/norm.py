@@ -23,6 +23,7 @@ from archdsl.ops.base import (
     Weight,
     channels,
     expect_float,
+    groups_not_dividing,
     register,
 )
 
@@ -158,10 +159,7 @@ class GroupNorm(_Norm):
     def check(self, a: GroupNormAttrs, x: TensorType) -> None:
         c = channels(x)
         if c % a.groups:
-            raise ShapeError(
-                f"groupnorm: groups={a.groups} does not divide the {c} input channels",
-                hint="choose groups among the divisors of the channel count",
-            )
+            raise groups_not_dividing(f"groupnorm: groups={a.groups} does not divide the {c} input channels", a.groups, c)
 
     def weights(self, a: GroupNormAttrs, inputs: Sequence[TensorType]) -> dict[str, Weight]:
         c = (channels(inputs[0]),)

@@ -23,6 +23,7 @@ from archdsl.ops.base import (
     ReceptiveStep,
     axis,
     channels,
+    groups_not_dividing,
     register,
 )
 
@@ -287,5 +288,7 @@ class ChannelShuffle(Op):
         if x.rank < 3:
             raise ShapeError(f"channel_shuffle expects an N×C×... input of rank ≥ 3, got {shape_text(x.shape)}")
         if channels(x) % a.groups:
-            raise ShapeError(f"channel_shuffle: groups={a.groups} does not divide the {channels(x)} channels")
+            raise groups_not_dividing(
+                f"channel_shuffle: groups={a.groups} does not divide the {channels(x)} channels", a.groups, channels(x)
+            )
         return [x]
