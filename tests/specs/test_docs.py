@@ -1,5 +1,6 @@
 """Generated documentation stays in step with the code: the op reference in
-docs/spec-language.md, the library table in README.md, and the guide's example specs."""
+docs/spec-language.md, the library table and the diff and lint examples in README.md, the
+guide's example specs and key table, and every relative link in README.md and docs/."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from archdsl.cli.library import markdown as library_markdown
 from archdsl.cli.ops import END, START, replace_section, selected
 from archdsl.cli.ops import markdown as ops_markdown
 from archdsl.spec.library import library_root
+from archdsl.spec.schema import SpecFile
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "spec-language.md"
 README = ROOT / "README.md"
+DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def section(text: str, start: str, end: str) -> str | None:
@@ -76,3 +79,54 @@ def test_ops_command_writes_the_section_and_names_unknown_ops(tmp_path: Path, ca
     assert capsys.readouterr().out.startswith("relu ")
     assert main(["ops", "conv2"]) == 2
     assert "did you mean 'conv2d'" in capsys.readouterr().err
+
+
+def test_readme_diff_example_is_the_command_output(capsys: pytest.CaptureFixture[str]) -> None:
+    from archdsl.cli import main
+
+    body = section(README.read_text(encoding="utf-8"), "<!-- diff-example:start -->", "<!-- diff-example:end -->")
+    assert body is not None, "README.md lost its <!-- diff-example:start --> … <!-- diff-example:end --> section"
+    assert main(["diff", "resnet50", "resnext50_32x4d"]) == 0
+    head, totals = capsys.readouterr().out.split("\n\n")[:2]  # the header and the totals table
+    expected = f"```\n$ archdsl diff resnet50 resnext50_32x4d\n{head}\n\n{totals}\n```"
+    assert body.strip() == expected, (
+        "README.md's diff example is stale: paste the header and totals of `archdsl diff resnet50 resnext50_32x4d`"
+    )
+
+
+def test_readme_lint_example_is_the_command_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from archdsl.cli import main
+
+    text = README.read_text(encoding="utf-8")
+    spec = re.search(r"```yaml\n# demo.yaml\n(.*?)```", text, re.S)
+    shown = re.search(r"```\n\$ archdsl lint --strict demo.yaml\n(.*?)```", text, re.S)
+    assert spec and shown, "README.md lost its lint example (demo.yaml and its output)"
+    (tmp_path / "demo.yaml").write_text(spec[1], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "--strict", "demo.yaml"]) == 1
+    assert capsys.readouterr().out == shown[1]
+
+
+def guide_key_table() -> str:
+    body = section(GUIDE.read_text(encoding="utf-8"), "## The file\n", "\n## ")
+    assert body is not None
+    return "\n".join(line for line in body.splitlines() if line.startswith("| `"))
+
+
+@pytest.mark.parametrize("key", [field.alias or name for name, field in SpecFile.model_fields.items()])
+def test_every_top_level_key_is_in_the_guide(key: str) -> None:
+    assert f"`{key}" in guide_key_table(), f"docs/spec-language.md's key table ('The file') lacks `{key}`"
+
+
+def relative_links(doc: Path) -> list[str]:
+    """Link targets that are paths (no URL scheme, not an in-page anchor), outside code blocks."""
+    text = re.sub(r"```.*?```", "", doc.read_text(encoding="utf-8"), flags=re.S)
+    targets = re.findall(r"\]\(([^)\s]+)\)", text)
+    return [t.split("#")[0] for t in targets if not re.match(r"[a-z][a-z0-9+.-]*:|#", t)]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
+def test_relative_links_point_at_files_that_exist(doc: Path) -> None:
+    missing = [t for t in relative_links(doc) if not (doc.parent / t).exists()]
+    assert not missing, f"{doc.relative_to(ROOT)} links to files that do not exist: {missing}"
