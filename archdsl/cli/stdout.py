@@ -11,36 +11,31 @@ from archdsl.errors import OutputError
 
 
 class _Guarded:
-    """Wraps a text stream: an OSError on write or flush becomes an OutputError.
-
-    BrokenPipeError passes through: a reader that stopped early (`| head`) is not a mistake.
-    """
+    """Wraps a text stream: an OSError on write or flush becomes an OutputError."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        try:
+        with _reported():
             return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _cannot_write(exc) from None
 
     def flush(self) -> None:
-        try:
+        with _reported():
             self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _cannot_write(exc) from None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
 
-def _cannot_write(exc: OSError) -> OutputError:
-    return OutputError(f"cannot write to standard output: {exc.strerror or exc}")
+@contextmanager
+def _reported() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # a reader that stopped early (`| head`) is not a mistake
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
 @contextmanager
