@@ -10,10 +10,11 @@ object and names it in its distribution's entry points, e.g.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from archdsl.errors import BackendError, did_you_mean
 
@@ -31,7 +32,7 @@ class Backend:
     description: str
     lower: Callable[..., Any]
     """`lower(model, **options)`: the backend's object (a module, a ModelProto, a Digraph)."""
-    build: Callable[["Model", argparse.Namespace], str] | None = None
+    build: Callable[[Model, argparse.Namespace], str] | None = None
     """`archdsl build --backend NAME`: writes `args.output` atomically, returns a summary."""
     add_build_arguments: Callable[[argparse._ArgumentGroup], None] | None = None
     """Extra options of `archdsl build` for this backend (names must not clash)."""

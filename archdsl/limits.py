@@ -32,7 +32,7 @@ class Limits:
     expr_seq_len: int = 100_000
     """Longest list or string an expression may produce (elements of nested lists count too)."""
 
-    def with_overrides(self, overrides: dict[str, int]) -> "Limits":
+    def with_overrides(self, overrides: dict[str, int]) -> Limits:
         """A copy with some limits changed; unknown names raise KeyError."""
         known = {f.name for f in fields(self)}
         unknown = sorted(set(overrides) - known)

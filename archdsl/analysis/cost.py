@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from functools import lru_cache
 
 from archdsl.ir.graph import Graph, Node

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from archdsl.analysis import Analysis
 from archdsl.analysis.report import Row, field_json, rows, to_json
@@ -59,7 +59,7 @@ def table(analysis: Analysis, depth: int | None = None) -> str:
     right = {3, 4}
 
     def line(cells: list[str] | tuple[str, ...]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     head = [f"{analysis.graph.name}: batch N, costs at N=1", line(COLUMNS), rule]
@@ -80,7 +80,7 @@ def csv_text(analysis: Analysis, depth: int | None = None) -> str:
     writer.writerow(["name", "op", "scope", "inputs", "shape", "params", "macs", "rf_size", "rf_stride", "rf_start", "train_only"])
     for row in rows(analysis, depth):
         rf = field_json(row.field)
-        flat = (lambda key: "x".join(str(v) for v in rf[key]) if rf else "")  # noqa: E731
+        flat = (lambda key, rf=rf: "x".join(str(v) for v in rf[key]) if rf else "")  # noqa: E731
         writer.writerow([row.name, row.op, row.scope, " ".join(row.inputs), "x".join(str(d) for d in row.shape),
                          row.params, row.macs, flat("size"), flat("stride"), flat("start"), row.train_only])
     return out.getvalue()

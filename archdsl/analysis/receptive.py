@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-
 from functools import lru_cache
 
 from archdsl.ir.graph import Graph, Node
@@ -46,7 +45,7 @@ class AxisField:
     def center(self) -> Fraction:
         return self.start + (self.size - 1) / 2
 
-    def step(self, window: Window) -> "AxisField":
+    def step(self, window: Window) -> AxisField:
         return AxisField(
             size=self.size + (window.kernel - 1) * self.stride,
             stride=self.stride * window.stride,
@@ -103,7 +102,7 @@ def _apply(graph: Graph, node: Node, field: Field) -> Field:
         return field
     if len(step) != len(field):
         return None
-    return tuple(axis.step(window) for axis, window in zip(field, step))
+    return tuple(axis.step(window) for axis, window in zip(field, step, strict=True))
 
 
 def _merge(node: Node, fields: list[Field], warnings: list[FieldWarning]) -> Field:
@@ -118,7 +117,7 @@ def _merge(node: Node, fields: list[Field], warnings: list[FieldWarning]) -> Fie
         return fields[0]
     axes = []
     messages: dict[str, str] = {}
-    for branch in zip(*fields):  # type: ignore[misc]
+    for branch in zip(*fields, strict=True):  # type: ignore[misc]
         strides = {a.stride for a in branch}
         centers = {a.center for a in branch}
         if len(strides) > 1:

@@ -37,5 +37,5 @@ def infer_shapes(graph: Graph) -> dict[str, tuple[TensorType, ...]]:
         try:
             types[node.name] = tuple(OPS[node.op].infer(node.attrs, inputs))
         except ArchdslError as error:
-            raise error.located(node.span, node.name)
+            raise error.located(node.span, node.name) from None
     return types

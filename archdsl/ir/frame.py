@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from archdsl.errors import SpecError, did_you_mean
 from archdsl.ir.graph import Ref
@@ -16,7 +17,7 @@ class ScopeValue:
 
     name: str
     outputs: dict[str, Ref]
-    names: dict[str, "Value"]
+    names: dict[str, Value]
 
     @property
     def default(self) -> Ref:
@@ -32,7 +33,7 @@ class Frame:
 
     scope: str
     names: dict[str, Value] = field(default_factory=dict)
-    parent: "Frame | None" = None
+    parent: Frame | None = None
     """Lexically enclosing frame (inline sub-graphs see their parent's names)."""
     previous: Ref | None = None
     position: int = 0
@@ -46,7 +47,7 @@ class Frame:
     def prefix(self) -> str:
         return f"{self.scope}." if self.scope else ""
 
-    def child(self, scope: str, lexical: bool) -> "Frame":
+    def child(self, scope: str, lexical: bool) -> Frame:
         return Frame(scope=scope, parent=self if lexical else None, depth=self.depth + 1)
 
     def find(self, name: str) -> Value | None:

@@ -6,8 +6,9 @@ networkx holds the topology (for algorithms); operand order lives in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import networkx as nx
 

@@ -9,7 +9,6 @@ from archdsl.errors import SpecError
 from archdsl.spec.loader import Source, validate_model
 from archdsl.spec.schema import NODE_KEYS, OutputDecl
 
-
 RESERVED_NAMES = frozenset(NODE_KEYS) - {"from", "with"}
 """Node keys whose value is never a mapping: `- op: {...}` must be a naming mistake."""
 

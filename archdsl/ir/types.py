@@ -44,7 +44,7 @@ class TensorType:
     def nbytes(self, batch: int = 1) -> int:
         return self.numel(batch) * DTYPE_BYTES[self.dtype]
 
-    def with_shape(self, shape: tuple[Dim, ...]) -> "TensorType":
+    def with_shape(self, shape: tuple[Dim, ...]) -> TensorType:
         return TensorType(tuple(shape), self.dtype)
 
     def __str__(self) -> str:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import ast
 import math
 import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from archdsl.errors import ExprError, did_you_mean
 from archdsl.limits import Limits
@@ -233,7 +234,7 @@ class _Evaluator:
 
     def visit_Compare(self, node: ast.Compare) -> bool:
         left = self.visit(node.left)
-        for op_node, right_node in zip(node.ops, node.comparators):
+        for op_node, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.visit(right_node)
             try:
                 if not _COMPARE[type(op_node)](left, right):

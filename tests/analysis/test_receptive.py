@@ -82,7 +82,7 @@ def positive(net: nn.Module) -> nn.Module:
         for module in net.modules():
             if isinstance(module, nn.Conv2d):
                 module.weight.abs_().add_(0.01)
-    for name, module in list(net.named_modules()):
+    for module in list(net.modules()):
         for child_name, child in list(module.named_children()):
             if isinstance(child, nn.MaxPool2d):
                 setattr(module, child_name, nn.AvgPool2d(child.kernel_size, child.stride, child.padding, ceil_mode=child.ceil_mode))
