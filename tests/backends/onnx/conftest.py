@@ -6,7 +6,7 @@ that make every op count, onnxruntime sessions, and the comparison rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -145,6 +145,17 @@ def torch_outputs(module: torch.nn.Module, graph: Any, feeds: Mapping[str, torch
     if isinstance(result, dict):
         return dict(result)
     return dict(zip(names, result, strict=True))
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """Torch on one thread during these tests, like the sessions: test workers run side by side,
+    and on a busy machine two threads per worker wait on each other (a 1001-layer forward took
+    7 s instead of 1)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")
