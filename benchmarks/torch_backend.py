@@ -57,7 +57,7 @@ def pair(device: torch.device) -> tuple[torch.nn.Module, torch.nn.Module]:
 def forward_rows(ours: torch.nn.Module, theirs: torch.nn.Module, device: torch.device, quick: bool,
                  clock: Callable[[], float], label: str = "forward") -> list[Result]:
     rows = []
-    for batch, calls in ((1, 5), (8, 1)):
+    for batch, calls in ((1, 5), (8, 1))[: 1 if quick else 2]:
         x = torch.randn(batch, 3, 224, 224, device=device)
         with torch.no_grad():
             torch.testing.assert_close(ours(x), theirs(x), rtol=1e-4, atol=1e-4)
@@ -70,7 +70,7 @@ def forward_rows(ours: torch.nn.Module, theirs: torch.nn.Module, device: torch.d
         rows.append(speedup(
             f"{label} {MODEL} batch {batch} ({calls} call{'s' if calls > 1 else ''} per run), throughput vs torchvision",
             synchronised(lambda run=run: run(ours), device), synchronised(lambda run=run: run(theirs), device),
-            FORWARD_TARGET, repeats=5 if quick else 15, warmup=1 if quick else 2, clock=clock,
+            FORWARD_TARGET, repeats=3 if quick else 15, warmup=1 if quick else 2, clock=clock,
         ))
     return rows
 
@@ -79,7 +79,7 @@ def build_row(quick: bool, clock: Callable[[], float]) -> Result:
     return speedup(
         f"build {MODEL} from YAML (load, expand, init, fx) vs torchvision.models.{MODEL}() — time ≤ 1.1×",
         lambda: archdsl.load(MODEL).to_torch(), torchvision.models.resnet50,
-        BUILD_TARGET, repeats=5 if quick else 11, warmup=1, clock=clock,
+        BUILD_TARGET, repeats=3 if quick else 11, warmup=1, clock=clock,
     )
 
 
@@ -102,7 +102,7 @@ def compiled_rows(ours: torch.nn.Module, theirs: torch.nn.Module, device: torch.
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer runs, no export or compile (smoke test)")
+    parser.add_argument("--quick", action="store_true", help="batch 1 only, fewer runs, no export or compile (smoke test)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.export and torch.compile")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
