@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from math import prod
+from math import gcd, prod
 from typing import ClassVar
 
 from pydantic import Field, model_validator
@@ -146,9 +146,11 @@ class AdaptiveAttrs(OpAttrs):
         return self
 
 
-def adaptive_windows(size: int, out: int) -> list[int]:
-    """Window lengths of PyTorch's adaptive pooling: [floor(i·in/out), ceil((i+1)·in/out))."""
-    return [-(-(i + 1) * size // out) - i * size // out for i in range(out)]
+def adaptive_reads(size: int, out: int) -> int:
+    """Input elements PyTorch's adaptive pooling reads along one axis: window i is
+    [floor(i·n/o), ceil((i+1)·n/o)), and the lengths sum to n + o − gcd(n, o) (closed form,
+    so the work is O(1) for any size)."""
+    return size + out - gcd(size, out)
 
 
 def adaptive_window(size: int, out: int) -> Window:
@@ -182,7 +184,7 @@ class _AdaptivePoolNd(Op):
 
     def flops(self, a: AdaptiveAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
         x = inputs[0]
-        reads = prod(sum(adaptive_windows(n, o)) for n, o in zip(x.spatial, self.out_size(a, x), strict=True))
+        reads = prod(adaptive_reads(n, o) for n, o in zip(x.spatial, self.out_size(a, x), strict=True))
         return x.numel() // prod(x.spatial) * reads
 
     def receptive(self, a: AdaptiveAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> ReceptiveStep:

@@ -1,0 +1,28 @@
+"""Cost formulas do O(1) work per node whatever the sizes (a long fuzz run found adaptive
+pooling enumerating its windows: a 10⁹-wide axis took minutes and gigabytes)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archdsl.ir.types import BATCH, TensorType
+from archdsl.ops import OPS
+from archdsl.ops.pool import adaptive_reads
+
+
+@given(size=st.integers(1, 400), out=st.integers(1, 400))
+def test_adaptive_reads_counts_every_window_element(size: int, out: int) -> None:
+    # PyTorch's adaptive pooling (aten/src/ATen/native/AdaptiveAveragePooling.cpp): window i is
+    # [floor(i·size/out), ceil((i+1)·size/out)).
+    windows = [((i + 1) * size + out - 1) // out - (i * size) // out for i in range(out)]
+    assert adaptive_reads(size, out) == sum(windows)
+
+
+def test_adaptive_pooling_of_a_huge_axis_is_costed_at_once() -> None:
+    op = OPS["adaptive_avgpool2d"]
+    attrs = op.Attrs.model_validate({"size": [None, 3]})
+    x = TensorType((BATCH, 2, 10**9, 10**9))
+    (y,) = op.infer(attrs, [x])
+    assert y.shape == (BATCH, 2, 10**9, 3)
+    assert op.flops(attrs, [x], [y]) == 2 * (10**9) * (10**9 + 3 - 1)
