@@ -201,8 +201,12 @@ class SplitAttrs(OpAttrs):
         return self
 
 
+MAX_PIECES = 4096
+"""Most outputs one chunk makes: each is a port of the graph, and no architecture needs more."""
+
+
 class ChunkAttrs(OpAttrs):
-    chunks: Int = Field(ge=1)
+    chunks: Int = Field(ge=1, le=MAX_PIECES)
     dim: Int = 1
 
 

@@ -3,12 +3,15 @@ pooling enumerating its windows: a 10⁹-wide axis took minutes and gigabytes)."
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from archdsl.ir.types import BATCH, TensorType
 from archdsl.ops import OPS
 from archdsl.ops.pool import adaptive_reads
+from archdsl.ops.shape import MAX_PIECES
 
 
 @given(size=st.integers(1, 400), out=st.integers(1, 400))
@@ -26,3 +29,10 @@ def test_adaptive_pooling_of_a_huge_axis_is_costed_at_once() -> None:
     (y,) = op.infer(attrs, [x])
     assert y.shape == (BATCH, 2, 10**9, 3)
     assert op.flops(attrs, [x], [y]) == 2 * (10**9) * (10**9 + 3 - 1)
+
+
+def test_chunk_pieces_are_bounded() -> None:
+    op = OPS["chunk"]
+    assert len(op.infer(op.Attrs.model_validate({"chunks": MAX_PIECES}), [TensorType((BATCH, MAX_PIECES))])) == MAX_PIECES
+    with pytest.raises(ValidationError, match="less than or equal to 4096"):
+        op.Attrs.model_validate({"chunks": 10**9})
