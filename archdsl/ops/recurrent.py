@@ -23,9 +23,14 @@ from archdsl.ops.base import (
 )
 
 
+MAX_LAYERS = 1024
+"""Most layers one recurrent op stacks: every layer has its own weights (state_dict entries), so
+the work of listing them grows with the count; real stacks have a handful."""
+
+
 class RecurrentAttrs(OpAttrs):
     hidden: Int = Field(ge=1, description="hidden state size")
-    num_layers: Int = Field(1, ge=1)
+    num_layers: Int = Field(1, ge=1, le=MAX_LAYERS)
     bidirectional: Bool = False
     batch_first: Bool = True
     bias: Bool = True

@@ -36,3 +36,11 @@ def test_chunk_pieces_are_bounded() -> None:
     assert len(op.infer(op.Attrs.model_validate({"chunks": MAX_PIECES}), [TensorType((BATCH, MAX_PIECES))])) == MAX_PIECES
     with pytest.raises(ValidationError, match="less than or equal to 4096"):
         op.Attrs.model_validate({"chunks": 10**9})
+
+
+def test_recurrent_layers_are_bounded() -> None:
+    # A long fuzz run drew num_layers=10⁹ through a -p override: listing a billion layers'
+    # weights was killed for memory.
+    op = OPS["lstm"]
+    with pytest.raises(ValidationError, match="less than or equal to 1024"):
+        op.Attrs.model_validate({"hidden": 8, "num_layers": 10**9})
