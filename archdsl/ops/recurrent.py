@@ -22,7 +22,6 @@ from archdsl.ops.base import (
     register,
 )
 
-
 MAX_LAYERS = 1024
 """Most layers one recurrent op stacks: every layer has its own weights (state_dict entries), so
 the work of listing them grows with the count; real stacks have a handful."""
