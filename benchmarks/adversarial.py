@@ -1,6 +1,6 @@
 """Hostile YAML: how fast, and in how little memory, archdsl rejects it.
 
-Run: `python -m benchmarks.adversarial [--runs N] [--write]`. Every measurement
+Run: `python -m benchmarks.adversarial [--runs N]`. Every measurement
 runs in a fresh interpreter, so peak memory belongs to that one load: the time
 and RSS growth come from a plain run, the Python-heap peak from a second run
 under tracemalloc. Reported: the median of N runs. PyYAML's own `safe_load` is
@@ -19,7 +19,6 @@ from pathlib import Path
 
 from benchmarks.common import machine
 
-HERE = Path(__file__).parent
 
 
 def billion_laughs(levels: int = 10, fan: int = 10) -> str:
@@ -129,7 +128,6 @@ def run(runs: int, folder: Path, documents: tuple[str, ...] = tuple(DOCUMENTS), 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="fresh processes per document (median reported)")
-    parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS-adversarial.md")
     args = parser.parse_args()
     import tempfile
 
@@ -138,8 +136,6 @@ def main() -> None:
     text = (f"Machine: {machine()}\n\nMedian of {args.runs} fresh processes per row "
             f"(heap peak: median of {max(1, args.runs // 2)} runs under tracemalloc).\n\n{table(rows)}\n")
     print(text)
-    if args.write:
-        (HERE / "RESULTS-adversarial.md").write_text("# Hostile YAML: rejection cost\n\n" + text, encoding="utf-8")
 
 
 if __name__ == "__main__":
