@@ -20,7 +20,6 @@ from pathlib import Path
 from benchmarks.common import machine
 
 
-
 def billion_laughs(levels: int = 10, fan: int = 10) -> str:
     """`levels` anchors, each a list of `fan` aliases of the previous: fan**levels values."""
     lines = ["archdsl: 1", "a0: &a0 [" + ", ".join(['"lol"'] * fan) + "]"]
