@@ -139,7 +139,7 @@ class Row:
     @classmethod
     def of(cls, section: str, result: Result, headline: bool = False, target: str | None = None) -> Row:
         """A ratio row from a timed comparison."""
-        return cls(section, result.name, shown(result.ours), shown(result.theirs), f"{result.ratio:.2f}×",
+        return cls(section, result.name, shown(result.ours), shown(result.theirs), f"{result.ratio:.3g}×",
                    target or f"≥ {result.target:g}×", result.met, headline)
 
     @property
