@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from archdsl.fileio import write_atomic
-from benchmarks.common import Row, machine, shown
+from benchmarks.common import Row, installed, machine, shown
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
@@ -57,7 +57,7 @@ def _analysis(quick: bool) -> Section:
     from benchmarks import analysis
 
     out = Section()
-    missing = [p for p in ("torchinfo", "fvcore") if not _installed(p)]
+    missing = [p for p in ("torchinfo", "fvcore") if not installed(p)]
     if missing:
         out.notes.append(f"skipped: {', '.join(missing)} not installed (`pip install -e '.[bench]'`)")
         return out
@@ -150,7 +150,7 @@ def _graphviz(quick: bool) -> Section:
     if quick:
         out.notes.append("--quick: no torchview comparison (its trace of DenseNet-201 takes half a minute)")
         return out
-    if not _installed("torchview"):
+    if not installed("torchview"):
         out.notes.append("torchview is not installed (`pip install -e '.[bench]'`): no comparison")
         return out
     for result in gb.ratios(quick):  # the issue asks for the ratio, with no target
@@ -190,12 +190,6 @@ def _gpu(quick: bool) -> Section:
     out = Section(notes=[f"GPU: {torch.cuda.get_device_name(0)}", table])
     out.rows.extend(Row.of("gpu", r) for r in results)
     return out
-
-
-def _installed(package: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(package) is not None
 
 
 def report(sections: dict[str, Section], quick: bool, seconds: float) -> str:

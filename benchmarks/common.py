@@ -77,6 +77,17 @@ def speedup(
     return Result(name, mine, other, other.median / mine.median, target)
 
 
+def installed(package: str) -> bool:
+    """Whether the distribution `package` is installed (a reference tool may be absent)."""
+    import importlib.metadata as md
+
+    try:
+        md.version(package)
+    except md.PackageNotFoundError:
+        return False
+    return True
+
+
 def machine() -> str:
     """One line naming the machine and the versions that matter."""
     import importlib.metadata as md

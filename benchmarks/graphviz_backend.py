@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import archdsl
 from backends.graphviz import to_dot
-from benchmarks.common import Result, cold_caches, format_table, machine, speedup
+from benchmarks.common import Result, cold_caches, format_table, installed, machine, speedup
 
 MODEL = "densenet201"
 DOT_BUDGET_S = 1.0
@@ -105,16 +105,8 @@ def _dot_svg(source: str) -> None:
 
 def versions() -> str:
     dot = subprocess.run(["dot", "-V"], capture_output=True, text=True).stderr.strip() if shutil.which("dot") else "no dot"
-    found = [f"{p} {md.version(p)}" for p in ("graphviz", "torchview") if _installed(p)]
+    found = [f"{p} {md.version(p)}" for p in ("graphviz", "torchview") if installed(p)]
     return ", ".join([*found, dot])
-
-
-def _installed(package: str) -> bool:
-    try:
-        md.version(package)
-    except md.PackageNotFoundError:
-        return False
-    return True
 
 
 def main() -> None:
@@ -126,7 +118,7 @@ def main() -> None:
     print()
     print("\n".join(absolute(args.quick)))
     print()
-    if _installed("torchview"):
+    if installed("torchview"):
         print(format_table(ratios(args.quick)))
     else:
         print("torchview is not installed (`pip install -e '.[bench]'`): no comparison")
