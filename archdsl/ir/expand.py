@@ -22,6 +22,7 @@ from archdsl.errors import ArchdslError, ErrorGroup, LimitError, ShapeError, Spa
 from archdsl.ir.frame import ExprEnv, Frame, Poisoned, ScopeValue, Value
 from archdsl.ir.graph import Graph, Node, Output, Ref, Scope
 from archdsl.ir.items import Item, parse_items, parse_outputs
+from archdsl.ir.replay import Expanded, Template, copy_instance, instance_key
 from archdsl.ir.types import TensorType
 from archdsl.limits import DEFAULT_LIMITS, Limits
 from archdsl.ops import OPS, get_op
@@ -56,8 +57,13 @@ class Expander:
         self.body_cache: dict[int, NodeBody] = {}
         self.attrs_cache: dict[tuple, Any] = {}
         self.static_attrs: dict[int, Any] = {}
-        self.spans: dict[tuple[int, tuple], Span] = {}
         """Validated attributes of items without expressions, by the item's identity."""
+        self.spans: dict[tuple[int, tuple], Span] = {}
+        self.templates: dict[tuple, Expanded | Template | None] = {}
+        self.node_order: list[str] = []
+        self.scope_order: list[str] = []
+        """Names in the order they were added, so an instance's nodes are a slice."""
+        """Recorded block instances by everything their expansion depends on (archdsl.ir.replay)."""
 
     # -- entry -------------------------------------------------------------------------
 
@@ -244,11 +250,41 @@ class Expander:
         bindings = self.bind_inputs(block, body, frame, item, env, refs)
         params = tuple((key, values[key]) for key in block.params)
         child = self.open_scope(frame, local, "block", block.name, params, item, lexical=False, inputs=refs)
-        child.names.update(bindings)
-        child.previous = next(iter(bindings.values()))
-        self.expand_items(child, block.decl.graph, block.source.at("graph"), values)
-        outputs = self.scope_outputs(child, block.decl.outputs, block.source.at("outputs"))
+        inputs = tuple(bindings.values())
+        key = None if any(ref is POISON for ref in inputs) else instance_key(
+            block, tuple((k, _freeze(v)) for k, v in params), tuple(self.types[r.node][r.port] for r in inputs), inputs, child.depth)
+        template = self.template(key) if key is not None else None
+        if template is not None and len(self.nodes) + len(self.scopes) + template.size < self.limits.graph_nodes:
+            names, outputs = copy_instance(template, child.scope, inputs, self.put_node, self.put_scope)
+            child.names.update(names)
+        else:
+            marks = len(self.node_order), len(self.scope_order), len(self.errors)
+            child.names.update(bindings)
+            child.previous = next(iter(bindings.values()))
+            self.expand_items(child, block.decl.graph, block.source.at("graph"), values)
+            outputs = self.scope_outputs(child, block.decl.outputs, block.source.at("outputs"))
+            if key is not None and key not in self.templates and len(self.errors) == marks[2]:
+                self.templates[key] = Expanded(child.scope, inputs, child.names, outputs,
+                                               range(marks[0], len(self.node_order)),
+                                               range(marks[1], len(self.scope_order)))
         return self.close_scope(frame, local, child, outputs, register=False)
+
+    def template(self, key: tuple) -> Template | None:
+        """The recorded instance for `key`, made into a Template on its first reuse."""
+        found = self.templates.get(key)
+        if isinstance(found, Expanded):
+            found = self.templates[key] = found.template(
+                self.node_order, self.scope_order, self.nodes, self.types, self.scopes)
+        return found
+
+    def put_node(self, node: Node, types: tuple[TensorType, ...]) -> None:
+        self.nodes[node.name] = node
+        self.types[node.name] = types
+        self.node_order.append(node.name)
+
+    def put_scope(self, scope: Scope) -> None:
+        self.scopes[scope.name] = scope
+        self.scope_order.append(scope.name)
 
     def emit_graph(
         self, frame: Frame, local: str, body: NodeBody, item: Item, env: dict[str, Any], refs: list[Ref]
@@ -284,7 +320,7 @@ class Expander:
                 f"blocks nest deeper than the limit of {self.limits.block_depth} (recursive block?)",
                 item.source.span, full, hint="check the `when:` that should end the recursion",
             )
-        self.scopes[full] = Scope(full, kind, block, params, item.source.span, frame.scope, tuple(inputs))
+        self.put_scope(Scope(full, kind, block, params, item.source.span, frame.scope, tuple(inputs)))
         return child
 
     def close_scope(
@@ -446,7 +482,7 @@ class Expander:
 
     def add_node(self, frame: Frame, local: str, op_name: str, attrs: Any, refs: list[Ref], source: Source) -> Ref:
         full = frame.prefix + local
-        if POISON in refs:
+        if any(ref is POISON for ref in refs):
             raise _Poisoned()  # everything but the shape was checked; the failed input has none
         self.claim(full, source)
         inputs = tuple(self.types[r.node][r.port] for r in refs)
@@ -455,8 +491,7 @@ class Expander:
         except ArchdslError as error:
             about = error.attr if isinstance(error, ShapeError) else None
             raise error.located((source.at(about) if about else source).span, full) from None
-        self.nodes[full] = Node(full, op_name, attrs, tuple(refs), self.span_of(source), frame.scope)
-        self.types[full] = outputs
+        self.put_node(Node(full, op_name, attrs, tuple(refs), self.span_of(source), frame.scope), outputs)
         return Ref(full)
 
     def span_of(self, source: Source) -> Span:
