@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import networkx as nx
-
 from archdsl.errors import ArchdslError
 from archdsl.ir.graph import Graph
 from archdsl.ir.types import TensorType
@@ -12,21 +10,22 @@ from archdsl.ops import OPS
 
 def inference_nodes(graph: Graph) -> frozenset[str]:
     """Nodes that some non-train-only output depends on (train-only heads excluded)."""
-    needed: set[str] = set()
-    for output in graph.outputs.values():
-        if not output.train_only:
-            needed.add(output.ref.node)
-            needed |= nx.ancestors(graph.dag, output.ref.node)
-    return frozenset(needed)
+    return _feeding(graph, [o.ref.node for o in graph.outputs.values() if not o.train_only])
 
 
 def train_only_nodes(graph: Graph) -> frozenset[str]:
     """Nodes computed only for train-only outputs (e.g. auxiliary classifiers)."""
-    used: set[str] = set()
-    for output in graph.outputs.values():
-        used.add(output.ref.node)
-        used |= nx.ancestors(graph.dag, output.ref.node)
-    return frozenset(used - inference_nodes(graph))
+    return _feeding(graph, [o.ref.node for o in graph.outputs.values()]) - inference_nodes(graph)
+
+
+def _feeding(graph: Graph, targets: list[str]) -> frozenset[str]:
+    """`targets` and every node they read, directly or not. One backward sweep over the schedule
+    (which is topological) does it without building a networkx graph first."""
+    needed = set(targets)
+    for node in reversed(graph.nodes.values()):
+        if node.name in needed:
+            needed.update(ref.node for ref in node.inputs)
+    return frozenset(needed)
 
 
 def infer_shapes(graph: Graph) -> dict[str, tuple[TensorType, ...]]:

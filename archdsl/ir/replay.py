@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from archdsl.ir.frame import ScopeValue, Value
 from archdsl.ir.graph import Node, Ref, Scope
@@ -39,6 +40,42 @@ class Template:
     def size(self) -> int:
         """Nodes and scopes a copy adds (counted against the graph_nodes limit)."""
         return len(self.nodes) + len(self.scopes)
+
+    @cached_property
+    def plan(self) -> tuple[NodePlan, ...]:
+        """The nodes with names as suffixes and inputs as (bound input index or -1, suffix, port),
+        so a copy only joins strings: most of ResNet-152's nodes are made this way."""
+        cut = len(self.scope) + 1
+        return tuple(
+            NodePlan(node.name[cut:], node.op, node.attrs, tuple(map(self.source, node.inputs)), node.span,
+                     None if node.scope == self.scope else node.scope[cut:], types)
+            for node, types in zip(self.nodes, self.types, strict=True)
+        )
+
+    @cached_property
+    def ref_names(self) -> dict[str, tuple[int, str, int]]:
+        """The names and outputs that are plain references, as sources (the rest are scopes)."""
+        found = {f"names.{key}": self.source(value) for key, value in self.names.items() if isinstance(value, Ref)}
+        return found | {f"outputs.{key}": self.source(ref) for key, ref in self.outputs.items()}
+
+    def source(self, ref: Ref) -> tuple[int, str, int]:
+        """(index of the bound input, "", 0) or (-1, name suffix inside the instance, port)."""
+        if ref in self.inputs:
+            return self.inputs.index(ref), "", 0
+        return -1, ref.node[len(self.scope) + 1:], ref.port
+
+
+class NodePlan(NamedTuple):
+    """One node of a Template, relative to the instance (see Template.plan)."""
+
+    suffix: str
+    op: str
+    attrs: Any
+    sources: tuple[tuple[int, str, int], ...]
+    span: Any
+    scope: str | None
+    """The inner scope's suffix; None: the instance's own scope."""
+    types: tuple[TensorType, ...]
 
 
 def same_tensor_pattern(refs: tuple[Ref, ...]) -> tuple[int, ...]:
@@ -76,10 +113,6 @@ class Renamer:
 
     def refs(self, refs: dict[str, Ref]) -> dict[str, Ref]:
         return {key: self.ref(ref) for key, ref in refs.items()}
-
-    def node(self, node: Node) -> Node:
-        return Node(self.name(node.name), node.op, node.attrs, tuple(map(self.ref, node.inputs)), node.span,
-                    self.name(node.scope))
 
     def scope(self, scope: Scope) -> Scope:
         return Scope(self.name(scope.name), scope.kind, scope.block, scope.params, scope.span, self.name(scope.parent),
@@ -137,10 +170,18 @@ def copy_instance(
     rename = Renamer(template, scope, inputs)
     for inner in template.scopes:
         add_scope(rename.scope(inner))
-    for node, types in zip(template.nodes, template.types, strict=True):
-        add_node(rename.node(node), types)
-    names = {key: rename.value(value) for key, value in template.names.items()}
-    return names, rename.refs(template.outputs)
+    prefix = f"{scope}."
+    made: dict[str, Ref] = {}
+    for suffix, op, attrs, sources, span, inner_scope, types in template.plan:
+        refs = tuple(inputs[i] if i >= 0 else made[name] if port == 0 else Ref(prefix + name, port)
+                     for i, name, port in sources)
+        made[suffix] = Ref(prefix + suffix)
+        add_node(Node(prefix + suffix, op, attrs, refs, span, scope if inner_scope is None else prefix + inner_scope),
+                 types)
+    refs = {key: inputs[i] if i >= 0 else made[name] if port == 0 else Ref(prefix + name, port)
+            for key, (i, name, port) in template.ref_names.items()}
+    names = {key: refs.get(f"names.{key}") or rename.value(value) for key, value in template.names.items()}
+    return names, {key: refs[f"outputs.{key}"] for key in template.outputs}
 
 
 def instance_key(block: Any, params: tuple[tuple[str, Any], ...], types: tuple[TensorType, ...],

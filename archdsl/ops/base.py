@@ -161,7 +161,8 @@ class Op:
 
     def in_place(self, attrs: Any) -> bool:
         """Whether the op overwrites its input instead of allocating an output."""
-        return bool(getattr(attrs, "inplace", False))
+        # Not getattr(attrs, "inplace", False): a pydantic model raises (slowly) for a missing field.
+        return bool(attrs.__dict__.get("inplace", False))
 
     view: ClassVar[bool] = False
     """Whether the output is a view of the input's storage (flatten, reshape, split, ...)."""
