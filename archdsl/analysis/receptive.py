@@ -22,15 +22,16 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 
 from archdsl.ir.graph import Graph, Node
 from archdsl.ir.types import TensorType
 from archdsl.ops import OPS, OpAttrs, Receptive, Window
 
 
-@dataclass(frozen=True)
-class AxisField:
-    """The receptive field of output unit 0 along one spatial axis, in input pixels."""
+class AxisField(NamedTuple):
+    """The receptive field of output unit 0 along one spatial axis, in input pixels.
+    (A NamedTuple: hundreds are made per model, and a tuple is cheap to make and compare.)"""
 
     size: Fraction | int
     stride: Fraction | int
@@ -46,11 +47,8 @@ class AxisField:
         return self.start + (self.size - 1) / 2
 
     def step(self, window: Window) -> AxisField:
-        return AxisField(
-            size=self.size + (window.kernel - 1) * self.stride,
-            stride=self.stride * window.stride,
-            start=self.start - window.padding * self.stride,
-        )
+        size, stride, start = self
+        return AxisField(size + (window.kernel - 1) * stride, stride * window.stride, start - window.padding * stride)
 
 
 Field = tuple[AxisField, ...] | None
@@ -95,12 +93,13 @@ def _step(op_name: str, attrs: OpAttrs, inputs: tuple[TensorType, ...], outputs:
 
 
 def _apply(graph: Graph, node: Node, field: Field) -> Field:
-    step = _step(node.op, node.attrs, tuple(graph.input_types(node)), graph.types[node.name])
-    if field is None or step == Receptive.GLOBAL:
+    if field is None:
         return None
+    types = graph.types
+    step = _step(node.op, node.attrs, tuple(types[r.node][r.port] for r in node.inputs), types[node.name])
     if step == Receptive.SAME:
         return field
-    if len(step) != len(field):
+    if step == Receptive.GLOBAL or len(step) != len(field):
         return None
     return tuple(axis.step(window) for axis, window in zip(field, step, strict=True))
 

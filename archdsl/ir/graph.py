@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -17,9 +17,9 @@ from archdsl.ir.types import TensorType
 from archdsl.ops.base import OpAttrs
 
 
-@dataclass(frozen=True)
-class Ref:
-    """One output of one node: `node` is a dotted name, `port` the output index."""
+class Ref(NamedTuple):
+    """One output of one node: `node` is a dotted name, `port` the output index.
+    (A NamedTuple: refs are made, hashed and compared for every edge of every pass.)"""
 
     node: str
     port: int = 0

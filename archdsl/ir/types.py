@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
+from typing import NamedTuple
 
 BATCH = "N"
 """The symbolic batch dimension. Costs are reported at batch 1."""
@@ -21,9 +21,9 @@ DTYPE_BYTES: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True)
-class TensorType:
-    """The static type of one tensor: its shape (batch symbolic) and dtype."""
+class TensorType(NamedTuple):
+    """The static type of one tensor: its shape (batch symbolic) and dtype.
+    (A NamedTuple: types key the memo caches of every pass, and tuples hash in C.)"""
 
     shape: tuple[Dim, ...]
     dtype: str = "float32"

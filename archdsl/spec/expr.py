@@ -110,7 +110,10 @@ def evaluate(text: str, env: Mapping[str, Any], limits: Limits) -> Any:
         body = _parse(text.strip())
         if isinstance(body, ast.Name) and body.id in env:
             return env[body.id]
-        return _Evaluator(text, env, limits).visit(body)
+        inputs = _inputs(text, env)
+        if inputs is None:
+            return _Evaluator(text, env, limits).visit(body)
+        return _thaw(_pure(text, inputs, limits))
     except SyntaxError as exc:
         raise ExprError(f"invalid expression '${{{text}}}': {exc.msg}") from None
     except (RecursionError, MemoryError):
@@ -121,6 +124,54 @@ def evaluate(text: str, env: Mapping[str, Any], limits: Limits) -> Any:
 def _parse(text: str) -> ast.expr:
     """Parse once per distinct text: repeated blocks evaluate the same expressions."""
     return ast.parse(text, mode="eval").body
+
+
+def _inputs(text: str, env: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | None:
+    """The values of the names `text` reads, frozen for a cache key; None when one is missing
+    (the evaluator reports it) or cannot be frozen."""
+    found = []
+    for name in _names(text):
+        if name in env:
+            frozen = _freeze(env[name])
+            if frozen is None:
+                return None
+            found.append((name, frozen))
+        elif name not in FUNCTIONS and name not in ("True", "False", "None"):
+            return None
+    return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def _names(text: str) -> tuple[str, ...]:
+    """Every name an expression mentions, functions included."""
+    return tuple(sorted({node.id for node in ast.walk(_parse(text.strip())) if isinstance(node, ast.Name)}))
+
+
+@lru_cache(maxsize=8192)
+def _pure(text: str, inputs: tuple[tuple[str, Any], ...], limits: Limits) -> Any:
+    """An expression's value is a function of the values it reads: repeated blocks evaluate
+    `${planes * expansion}` with the same few values again and again. Errors are not cached."""
+    env = {name: _thaw(value) for name, value in inputs}
+    result = _Evaluator(text, env, limits).visit(_parse(text.strip()))
+    return _freeze(result) or (type(result), result)
+
+
+_SCALARS = (int, float, str, bool, type(None))
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable, type-tagged form (True and 1 must not share a cache entry); None if there is none."""
+    if isinstance(value, _SCALARS) or isinstance(value, TensorInfo):
+        return (type(value), value)
+    if isinstance(value, list):
+        items = [_freeze(item) for item in value]
+        return None if any(item is None for item in items) else (list, tuple(items))
+    return None
+
+
+def _thaw(frozen: Any) -> Any:
+    kind, value = frozen
+    return [_thaw(item) for item in value] if kind is list else value
 
 
 class _Evaluator:

@@ -92,3 +92,25 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
         evaluate(" + ".join(["1"] * 5000), {}, Limits(expr_chars=100_000, expr_steps=10**6))
     with pytest.raises(ExprError):
         evaluate("(" * 300 + "1" + ")" * 300, {}, LIMITS)
+
+
+def test_remembered_values_keep_types_and_inputs_apart() -> None:
+    # Results are memoised by the values an expression reads (repeated blocks): the memo must
+    # tell True from 1, 2 from 2.0 and one list from another, and hand out fresh lists.
+    limits = Limits()
+    assert evaluate("x * 3", {"x": True}, limits) == 3
+    assert evaluate("x * 3", {"x": 2}, limits) == 6
+    assert isinstance(evaluate("x * 3", {"x": 2.0}, limits), float)
+    assert evaluate("x + [1]", {"x": [0]}, limits) == [0, 1]
+    first = evaluate("x + [1]", {"x": [5]}, limits)
+    first.append(9)
+    assert evaluate("x + [1]", {"x": [5]}, limits) == [5, 1]
+    assert evaluate("t.channels * k", {"t": TensorInfo((8, 4, 4)), "k": 2}, limits) == 16
+    assert evaluate("t.channels * k", {"t": TensorInfo((3, 4, 4)), "k": 2}, limits) == 6
+
+
+def test_errors_are_raised_every_time() -> None:
+    limits = Limits()
+    for _ in range(2):
+        with pytest.raises(ExprError, match="by zero"):
+            evaluate("a // b", {"a": 1, "b": 0}, limits)
