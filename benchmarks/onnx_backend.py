@@ -29,7 +29,7 @@ import numpy as np
 import archdsl
 from archdsl.fileio import write_atomic
 from backends.onnx import bench
-from backends.onnx.export import ExportOptions, export
+from backends.onnx.export import ExportOptions, export_bytes
 from benchmarks.common import Result, Timing, format_table, machine, speedup
 
 MODEL = "resnet50"
@@ -43,8 +43,8 @@ def module_and_weights() -> tuple[Any, dict[str, Any]]:
 
 
 def ours(weights: dict[str, Any], optimize: bool = True) -> bytes:
-    """Spec file to ONNX bytes with the given weights."""
-    return export(archdsl.load(MODEL), ExportOptions(weights=weights, optimize=optimize)).SerializeToString()
+    """Spec file to ONNX bytes with the given weights, the way a user gets them (`export_bytes`)."""
+    return export_bytes(archdsl.load(MODEL), ExportOptions(weights=weights, optimize=optimize))
 
 
 def torchscript_export(module: Any) -> bytes:

@@ -2,7 +2,9 @@
 (no tracing), and runs in onnxruntime on the execution provider asked for.
 
 Python API: `model.to_onnx(weights=..., seed=..., opset=..., functions=..., optimize=...)`
-(see `ExportOptions`), `backends.onnx.session(...)` for an onnxruntime session.
+(see `ExportOptions`), `backends.onnx.export_bytes(model, ...)` for the serialized model
+(much faster than `to_onnx(...).SerializeToString()`), `backends.onnx.session(...)` for an
+onnxruntime session.
 CLI: `archdsl export`, `archdsl build --backend onnx`, `archdsl run`, `archdsl bench`.
 onnx and onnxruntime are imported only when the backend is used.
 """
@@ -21,6 +23,14 @@ def lower(model: Model, **options: Any) -> Any:
     from backends.onnx.export import lower as lower_
 
     return lower_(model, **options)
+
+
+def export_bytes(model: Model, **options: Any) -> bytes:
+    """The spec as serialized ONNX, the bytes of `lower(model, **options).SerializeToString()`."""
+    from backends.onnx.export import ExportOptions
+    from backends.onnx.export import export_bytes as export_bytes_
+
+    return export_bytes_(model, ExportOptions(**options))
 
 
 def session(model: Any, provider: str = "cpu", allow_fallback: bool = False, **options: Any) -> Any:
@@ -65,4 +75,4 @@ BACKEND = Backend(
     ops=_ops,
 )
 
-__all__ = ["BACKEND", "lower", "session"]
+__all__ = ["BACKEND", "export_bytes", "lower", "session"]

@@ -181,15 +181,15 @@ def context(model: Model, device: str, threads: int | None, batches: tuple[int, 
     """Build the torch module once and export its very weights to ONNX."""
     import torch
 
-    from backends.onnx.export import ExportOptions, export
+    from backends.onnx.export import ExportOptions, export_bytes
 
     if device == "cuda" and not torch.cuda.is_available():
         raise BackendError("--device cuda: no CUDA device is available here", hint="use --device cpu")
     if threads:
         torch.set_num_threads(threads)
     module = model.to_torch(seed=0 if seed is None else seed, device="cpu").eval()
-    proto = export(model, ExportOptions(weights=module.state_dict(), optimize=optimize))
-    return Context(model, module, proto.SerializeToString(), device, threads, batches)
+    data = export_bytes(model, ExportOptions(weights=module.state_dict(), optimize=optimize))
+    return Context(model, module, data, device, threads, batches)
 
 
 def bench(ctx: Context, names: Sequence[str], runs: int, warmup: int,

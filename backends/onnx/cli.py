@@ -29,12 +29,13 @@ def export_options(args: argparse.Namespace) -> dict[str, Any]:
 def write_model(model: Model, args: argparse.Namespace, output: str | None) -> str:
     """Export, check, and write `output` atomically when given; the summary line."""
     from backends.onnx.checks import check
-    from backends.onnx.export import ExportOptions, export
+    from backends.onnx.export import ExportOptions, exported
 
     started = time.perf_counter()
-    proto = export(model, ExportOptions(**export_options(args)))
-    data = proto.SerializeToString()
+    result = exported(model, ExportOptions(**export_options(args)))
+    data = result.to_bytes()
     check(data)
+    proto = result.model  # the header fields the summary reads; its initializers hold no data
     if output:
         write_atomic(output, data)
     where = f"wrote {output}" if output else "checked (not written: pass -o FILE.onnx)"
@@ -100,9 +101,9 @@ def _source(args: argparse.Namespace) -> tuple[Any, Any]:
             raise SpecError(f"{given[0]} applies to specs; '{args.spec}' is already an ONNX model")
         return args.spec, Signature.of_onnx(args.spec)
     model = load_model(args)
-    from backends.onnx.export import ExportOptions, export
+    from backends.onnx.export import ExportOptions, export_bytes
 
-    return export(model, ExportOptions(**export_options(args))), Signature.of_graph(model.graph)
+    return export_bytes(model, ExportOptions(**export_options(args))), Signature.of_graph(model.graph)
 
 
 def _stats(value: Any) -> str:

@@ -1,6 +1,7 @@
 """IR → ONNX ModelProto: graph inputs and outputs, nodes through the emitter table,
-initializers under the spec's names, the opset, and metadata. Deterministic: the
-same graph and weights give the same bytes."""
+initializers under the spec's names, the opset, and metadata. The initializers' data is
+kept apart (`Emitted`), so that serializing need not copy it through protobuf.
+Deterministic: the same graph and weights give the same bytes."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from archdsl.ir.graph import Graph, Ref
 from archdsl.ir.types import BATCH, TensorType
 from backends.onnx.builder import Builder
 from backends.onnx.dtypes import element_type, numpy_dtype
+from backends.onnx.serialize import Emitted
 from backends.onnx.table import MIN_OPSET, check_opset, needed_opset
 
 FUNCTION_DOMAIN = "archdsl"
@@ -77,22 +79,27 @@ def float_dtype(graph: Graph) -> str:
     return found.pop() if len(found) == 1 else "float32"
 
 
-def fill_initializer(tensor: TensorProto, name: str, array: np.ndarray, dtype: str) -> None:
-    """Write `array` (floats cast to `dtype`) into `tensor` in place: a model holds hundreds of
-    megabytes of weights, so they are copied once, never through intermediate protos."""
+def tensor_data(array: np.ndarray, dtype: str) -> np.ndarray:
+    """An initializer's data as ONNX stores it: floats cast to `dtype`, C order, little-endian
+    (the array itself where it already is: a model holds hundreds of megabytes of weights)."""
     if array.dtype.kind == "f":
         array = array.astype(numpy_dtype(dtype), copy=False)
     array = np.asarray(array, order="C")
     if array.dtype.byteorder == ">":
         array = array.astype(array.dtype.newbyteorder("<"))
+    return array
+
+
+def describe_tensor(tensor: TensorProto, name: str, data: np.ndarray) -> None:
+    """Name, element type and shape of `data` into `tensor`; the data itself stays apart (Emitted)."""
     tensor.name = name
-    tensor.data_type = helper.np_dtype_to_tensor_dtype(array.dtype)
-    tensor.dims.extend(array.shape)
-    tensor.raw_data = array.tobytes()
+    tensor.data_type = helper.np_dtype_to_tensor_dtype(data.dtype)
+    tensor.dims.extend(data.shape)
 
 
-def emit(graph: Graph, weights: Mapping[str, np.ndarray], emission: Emission) -> ModelProto:
-    """The ModelProto of `graph` (already rewritten as wanted) with `weights` by full name."""
+def emit(graph: Graph, weights: Mapping[str, np.ndarray], emission: Emission) -> Emitted:
+    """The model of `graph` (already rewritten as wanted) with `weights` by full name, the
+    initializers' data held apart."""
     opset = resolve_opset(graph, emission.opset)
     builder = Builder(graph, opset, names=output_names(graph))
     functions: list[onnx.FunctionProto] = []
@@ -111,9 +118,12 @@ def emit(graph: Graph, weights: Mapping[str, np.ndarray], emission: Emission) ->
     proto.input.extend(value_info(builder.value(Ref(name)), graph.types[name][0]) for name in builder.inputs)
     proto.output.extend(outputs)
     dtype = float_dtype(graph)
+    payloads = []
     for value, (node, tensor) in builder.weights.items():
-        fill_initializer(proto.initializer.add(), value, weights[f"{node}.{tensor}"], dtype)
-    return model
+        data = tensor_data(weights[f"{node}.{tensor}"], dtype)
+        describe_tensor(proto.initializer.add(), value, data)
+        payloads.append(data)
+    return Emitted(model, tuple(payloads))
 
 
 def _outputs(graph: Graph, builder: Builder) -> list[onnx.ValueInfoProto]:

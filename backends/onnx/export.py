@@ -1,4 +1,6 @@
-"""The ONNX export pipeline: rewrite the IR, pick the opset, resolve and rewrite the weights, emit."""
+"""The ONNX export pipeline: rewrite the IR, pick the opset, resolve and rewrite the weights, emit;
+then a ModelProto (`export`) or its serialized bytes (`export_bytes`, much faster than
+`export(...).SerializeToString()`: the weights are not copied through protobuf)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from archdsl.model import Model
 from archdsl.passes import optimize as run_passes
 from backends.onnx.emit import Emission, emit, metadata, resolve_opset
 from backends.onnx.fold import apply
+from backends.onnx.serialize import Emitted
 from backends.onnx.weights import resolve
 
 
@@ -33,8 +36,8 @@ class ExportOptions:
     """Run the inference rewrites (archdsl.passes): train-only outputs, identities, BatchNorm folding."""
 
 
-def export(model: Model, options: ExportOptions = ExportOptions()) -> onnx.ModelProto:
-    """The model as an ONNX ModelProto (see ExportOptions)."""
+def exported(model: Model, options: ExportOptions = ExportOptions()) -> Emitted:
+    """The model emitted with its initializers' data apart, ready to serialize or to complete."""
     graph: Graph = model.graph
     rewrites = ()
     if options.optimize:
@@ -44,6 +47,17 @@ def export(model: Model, options: ExportOptions = ExportOptions()) -> onnx.Model
     weights = apply(resolve(model, options.weights, options.seed), rewrites)
     meta = metadata(model.spec.name, model.params, options.optimize)
     return emit(graph, weights, Emission(opset, options.functions, meta))
+
+
+def export(model: Model, options: ExportOptions = ExportOptions()) -> onnx.ModelProto:
+    """The model as an ONNX ModelProto (see ExportOptions)."""
+    return exported(model, options).proto()
+
+
+def export_bytes(model: Model, options: ExportOptions = ExportOptions()) -> bytes:
+    """The model as serialized ONNX, the bytes of `export(model, options).SerializeToString()`
+    (a BackendError beyond protobuf's 2 GiB)."""
+    return exported(model, options).to_bytes()
 
 
 def lower(model: Model, **options: Any) -> onnx.ModelProto:

@@ -23,6 +23,7 @@ import onnx
 import onnxruntime as ort
 
 from archdsl.errors import BackendError, Span, did_you_mean
+from backends.onnx.export import ExportOptions, export_bytes
 
 PROVIDERS: dict[str, str] = {
     "cpu": "CPUExecutionProvider",
@@ -89,7 +90,7 @@ def model_bytes(model: Any, **export_options: Any) -> bytes:
         if not path.is_file():
             raise BackendError(f"ONNX file '{path}' not found", Span(str(path)))
         return path.read_bytes()
-    return model.to_onnx(**export_options).SerializeToString()
+    return export_bytes(model, ExportOptions(**export_options))
 
 
 def open_session(model: Any, provider: str = "cpu", allow_fallback: bool = False, threads: int | None = None,

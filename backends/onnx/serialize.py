@@ -1,0 +1,81 @@
+"""An emitted model with its tensor data held apart, and its serialization.
+
+Putting 100 MB of weights through protobuf costs three copies (array → bytes → raw_data →
+serialized message) and protobuf is slow at the last. Here protobuf encodes everything but
+the tensor data (kilobytes), and the data is written beside it in the wire format
+(backends/onnx/wire.py): the bytes are those of `ModelProto.SerializeToString()`, made with
+one copy of the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from onnx import GraphProto, ModelProto, TensorProto
+
+from archdsl.errors import BackendError
+from backends.onnx.wire import header, split
+
+Chunk = bytes | np.ndarray
+"""A piece of a serialized model: protobuf's bytes, or a 1-D uint8 view of tensor data."""
+
+GRAPH = ModelProto.DESCRIPTOR.fields_by_name["graph"].number
+INITIALIZER = GraphProto.DESCRIPTOR.fields_by_name["initializer"].number
+RAW_DATA = TensorProto.DESCRIPTOR.fields_by_name["raw_data"].number
+
+MAX_BYTES = 2**31 - 1
+"""The largest message protobuf parsers accept (ONNX keeps bigger weights in external files)."""
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """A ModelProto whose initializers have names, types and shapes but no data, and that data:
+    one C-ordered, little-endian array per initializer, in the initializers' order (they may
+    share memory with the weights exported: serialize before changing those)."""
+
+    model: ModelProto
+    payloads: tuple[np.ndarray, ...]
+
+    def proto(self) -> ModelProto:
+        """A complete ModelProto: a copy of `model` with each initializer's raw_data filled."""
+        full = ModelProto()
+        full.CopyFrom(self.model)
+        for tensor, payload in zip(full.graph.initializer, self.payloads, strict=True):
+            tensor.raw_data = payload.tobytes()
+        return full
+
+    def chunks(self) -> list[Chunk]:
+        """The serialized model as pieces to join or write in order; the tensor data is not copied.
+        A BackendError when the model is too large for protobuf."""
+        graph = self.model.graph
+        tensors: list[Chunk] = []
+        for tensor, payload in zip(graph.initializer, self.payloads, strict=True):
+            tensors += _field(INITIALIZER, _tensor(tensor, payload))
+        graph_before, graph_after = split(graph, INITIALIZER)
+        model_before, model_after = split(self.model, GRAPH)
+        pieces = [model_before, *_field(GRAPH, [graph_before, *tensors, graph_after]), model_after]
+        _check_size(sum(map(len, pieces)))
+        return pieces
+
+    def to_bytes(self) -> bytes:
+        """The serialized model: `proto().SerializeToString()`, with one copy of the tensor data."""
+        return b"".join(self.chunks())
+
+
+def _tensor(tensor: TensorProto, payload: np.ndarray) -> list[Chunk]:
+    """An initializer's encoding: its header fields, then raw_data viewing `payload`'s bytes."""
+    before, after = split(tensor, RAW_DATA)
+    return [before, *_field(RAW_DATA, [payload.reshape(-1).view(np.uint8)]), after]
+
+
+def _field(number: int, parts: Sequence[Chunk]) -> list[Chunk]:
+    """Length-delimited field `number` holding `parts` one after another."""
+    return [header(number, sum(map(len, parts))), *parts]
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_BYTES:
+        raise BackendError(f"the ONNX model would be {size / 2**30:.2f} GiB; protobuf cannot encode more than 2 GiB",
+                           hint="ONNX keeps larger weights in external data files, which archdsl does not write")

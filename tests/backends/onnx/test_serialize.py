@@ -1,0 +1,134 @@
+"""Serialized export (`export_bytes`): the tensor data is written beside protobuf's encoding of
+the rest, and the result is the model `export` returns — the same bytes, the same parse, the
+same checker verdict, the same outputs in onnxruntime."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import onnx
+import pytest
+
+import archdsl
+from archdsl.errors import BackendError
+from backends.onnx import serialize
+from backends.onnx.export import ExportOptions, export, export_bytes, exported
+from backends.onnx.numpy_init import initial_weights
+from backends.onnx.wire import header, split
+
+HALF = """
+archdsl: 1
+name: half
+inputs: {x: {shape: [3, 8, 8], dtype: float16}}
+graph:
+  - conv: {op: conv2d, out: 4, kernel: 3}
+  - bn: {op: batchnorm2d}
+  - pool: {op: adaptive_avgpool2d, size: 1}
+"""
+"""float16 weights (cast from the float32 ones), a BatchNorm to fold."""
+
+OPTIONS = [
+    pytest.param({}, id="folded"),
+    pytest.param({"optimize": False}, id="no-rewrites"),
+    pytest.param({"functions": True}, id="functions"),
+    pytest.param({"functions": True, "optimize": False}, id="functions-no-rewrites"),
+]
+
+
+@pytest.fixture(scope="module")
+def resnet18() -> tuple[archdsl.Model, dict[str, np.ndarray]]:
+    model = archdsl.load("resnet18", input_shapes={"x": (3, 64, 64)})
+    return model, initial_weights(model.graph, model.init, seed=0)
+
+
+def both(model: archdsl.Model, **options: Any) -> tuple[bytes, onnx.ModelProto]:
+    """The fast bytes and the ModelProto of the same export."""
+    return export_bytes(model, ExportOptions(**options)), export(model, ExportOptions(**options))
+
+
+def assert_same_model(fast: bytes, proto: onnx.ModelProto) -> None:
+    parsed = onnx.load_from_string(fast)
+    assert parsed == proto
+    assert parsed.SerializeToString() == proto.SerializeToString()
+    assert fast == proto.SerializeToString()  # protobuf writes fields in number order, and so do we
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_resnet18_bytes_are_the_protos(resnet18: tuple[archdsl.Model, dict[str, np.ndarray]],
+                                       options: dict[str, Any]) -> None:
+    model, weights = resnet18
+    assert_same_model(*both(model, weights=weights, **options))
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+@pytest.mark.parametrize("text", ["tiny", HALF], ids=["tiny", "float16"])
+def test_small_specs_pass_the_checker_and_run_alike(text: str, options: dict[str, Any], tiny: str,
+                                                   load_text: Callable[..., archdsl.Model], helpers: Any) -> None:
+    model = load_text(tiny if text == "tiny" else text)
+    fast, proto = both(model, seed=1, **options)
+    assert_same_model(fast, proto)
+    onnx.checker.check_model(fast, full_check=True)
+    (name, t), = model.graph.inputs.items()
+    x = np.random.default_rng(0).standard_normal((2, *(int(d) for d in t.shape[1:]))).astype(t.dtype)
+    ours, theirs = helpers.run(helpers.session(fast), {name: x}), helpers.run(helpers.session(proto), {name: x})
+    assert ours.keys() == theirs.keys()
+    for key in ours:
+        np.testing.assert_array_equal(ours[key], theirs[key])
+
+
+def test_weights_in_any_layout_give_the_same_bytes(tiny: str, load_text: Callable[..., archdsl.Model]) -> None:
+    """Big-endian, Fortran-ordered and float64 weights are stored as little-endian C-ordered float32."""
+    model = load_text(tiny)
+    weights = initial_weights(model.graph, model.init, seed=2)
+    odd = {k: np.asarray(v.astype(v.dtype.newbyteorder(">") if v.dtype.kind == "f" else v.dtype), order="F")
+           for k, v in weights.items()}
+    odd["fc.weight"] = weights["fc.weight"].astype(np.float64)
+    fast = export_bytes(model, ExportOptions(weights=odd, optimize=False))
+    assert fast == export(model, ExportOptions(weights=weights, optimize=False)).SerializeToString()
+
+
+def test_the_bytes_are_the_same_every_time(resnet18: tuple[archdsl.Model, dict[str, np.ndarray]]) -> None:
+    model, weights = resnet18
+    first = export_bytes(model, ExportOptions(weights=weights))
+    assert export_bytes(model, ExportOptions(weights=dict(weights))) == first
+    assert export_bytes(model, ExportOptions(seed=3)) != first
+
+
+def test_the_weights_given_are_left_untouched(tiny: str, load_text: Callable[..., archdsl.Model]) -> None:
+    model = load_text(tiny)
+    weights = initial_weights(model.graph, model.init, seed=4)
+    kept = {k: v.copy() for k, v in weights.items()}
+    export_bytes(model, ExportOptions(weights=weights))
+    assert weights.keys() == kept.keys() and all(np.array_equal(weights[k], kept[k]) for k in kept)
+
+
+def test_the_emitted_model_keeps_its_data_apart(tiny: str, load_text: Callable[..., archdsl.Model]) -> None:
+    result = exported(load_text(tiny), ExportOptions(seed=0))
+    assert [t.HasField("raw_data") for t in result.model.graph.initializer] == [False] * len(result.payloads)
+    assert all(t.HasField("raw_data") for t in result.proto().graph.initializer)
+    assert not any(t.HasField("raw_data") for t in result.model.graph.initializer)  # proto() made a copy
+
+
+def test_a_model_beyond_protobufs_limit_is_an_error(tiny: str, load_text: Callable[..., archdsl.Model],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    result = exported(load_text(tiny), ExportOptions(seed=0))
+    monkeypatch.setattr(serialize, "MAX_BYTES", len(result.to_bytes()) - 1)
+    with pytest.raises(BackendError, match="protobuf cannot encode more than 2 GiB"):
+        result.to_bytes()
+
+
+@pytest.mark.parametrize("length", [0, 1, 127, 128, 300, 16383, 16384, 2**21 + 5])
+def test_a_field_header_is_protobufs(length: int) -> None:
+    data = b"\x07" * length
+    assert onnx.TensorProto(raw_data=data).SerializeToString() == header(9, length) + data
+
+
+def test_split_leaves_the_field_out_and_keeps_the_order() -> None:
+    tensor = onnx.TensorProto(name="w", dims=[2, 3], data_type=1, raw_data=b"\x00" * 24, doc_string="d")
+    before, after = split(tensor, 9)
+    assert before == onnx.TensorProto(name="w", dims=[2, 3], data_type=1).SerializeToString()
+    assert after == onnx.TensorProto(doc_string="d").SerializeToString()
+    assert before + header(9, 24) + tensor.raw_data + after == tensor.SerializeToString()
+    assert split(onnx.TensorProto(name="w"), 9) == (onnx.TensorProto(name="w").SerializeToString(), b"")
