@@ -28,9 +28,8 @@ class Ref(NamedTuple):
         return self.node if self.port == 0 else f"{self.node}:{self.port}"
 
 
-@dataclass(frozen=True)
-class Node:
-    """One op instance."""
+class Node(NamedTuple):
+    """One op instance (a NamedTuple: a model makes one per node, and a tuple is made in C)."""
 
     name: str
     op: str

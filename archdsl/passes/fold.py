@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from archdsl.ir.graph import Graph, Node, Ref
 from archdsl.passes.base import FoldBatchNorm, Rewritten
 from archdsl.passes.rewrite import Edit, rewire
@@ -30,7 +28,7 @@ def fold_batchnorm(graph: Graph) -> Rewritten:
         if producer is None or producer.name in replaced:
             continue
         attrs = type(producer.attrs).model_validate({**producer.attrs.model_dump(), "bias": True})
-        replaced[producer.name] = replace(producer, attrs=attrs)
+        replaced[producer.name] = producer._replace(attrs=attrs)
         removed[norm.name] = Ref(producer.name)
         folds.append(FoldBatchNorm(
             producer.name, producer.op, norm.name, float(norm.attrs.eps), bool(norm.attrs.affine),

@@ -60,7 +60,7 @@ def rewire(graph: Graph, edit: Edit) -> Graph:
         if name in removed:
             continue
         node = edit.replaced.get(name, node)
-        nodes[name] = replace(node, inputs=_refs(node.inputs, removed, f"node '{name}'"))
+        nodes[name] = node._replace(inputs=_refs(node.inputs, removed, f"node '{name}'"))
     outputs: dict[str, Output] = {}
     for name, output in graph.outputs.items():
         if name in edit.dropped_outputs:

@@ -4,7 +4,6 @@ verified, that passes are pure and idempotent, and that a broken rewrite is caug
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -144,7 +143,7 @@ def _breaking(change: str) -> Pass:
         if change == "type":
             fc = graph.nodes["fc"]
             attrs = type(fc.attrs).model_validate({**fc.attrs.model_dump(), "out": 6})
-            return Rewritten(rewire(graph, Edit(replaced={"fc": replace(fc, attrs=attrs)})))
+            return Rewritten(rewire(graph, Edit(replaced={"fc": fc._replace(attrs=attrs)})))
         return Rewritten(rewire(graph, Edit(removed={"pool": Ref("x")})))
 
     return Pass(change, "a broken rewrite", run)
