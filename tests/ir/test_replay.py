@@ -114,3 +114,19 @@ graph:
     assert copied == full
     assert [str(r) for r in model.graph.nodes["tap"].inputs] == ["stack.u2.conv", "stack.u1.inner.1"]
     assert model.graph.scopes["stack.u2.inner"].parent == "stack.u2"
+
+
+def test_node_limit_is_reported_at_the_same_node_with_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    from archdsl.errors import ArchdslError
+    from archdsl.limits import Limits
+
+    def message() -> str:
+        with pytest.raises(ArchdslError) as caught:
+            archdsl.load("resnet50", limits=Limits(graph_nodes=120))
+        return str(caught.value)
+
+    copied = message()
+    with monkeypatch.context() as patch:
+        without_copies(patch)
+        assert message() == copied
+    assert "more than 120 nodes" in copied
