@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
-from onnx import NodeProto, helper, numpy_helper
+from onnx import AttributeProto, NodeProto, helper, numpy_helper
 
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Node, Ref
-from archdsl.ops import OPS
+from archdsl.ops import OPS, Weight
 from backends.onnx.table import emitter_for
 
 
@@ -31,6 +32,34 @@ def port_name(graph: Graph, ref: Ref, renamed: dict[Ref, str]) -> str:
         return ref.node
     node = graph.nodes[ref.node]
     return f"{ref.node}:{OPS[node.op].output_names(node.attrs)[ref.port]}"
+
+
+def _ints(name: str, values: Sequence[Any]) -> AttributeProto:
+    if all(type(v) is int for v in values) and values:
+        return AttributeProto(name=name, type=AttributeProto.INTS, ints=values)
+    return helper.make_attribute(name, values)
+
+
+ATTRIBUTES: dict[type, Callable[[str, Any], AttributeProto]] = {
+    int: lambda name, value: AttributeProto(name=name, type=AttributeProto.INT, i=value),
+    float: lambda name, value: AttributeProto(name=name, type=AttributeProto.FLOAT, f=value),
+    str: lambda name, value: AttributeProto(name=name, type=AttributeProto.STRING, s=value.encode()),
+    list: _ints,
+    tuple: _ints,
+}
+"""The attribute values rules give most (int lists, ints), made as `onnx.helper.make_attribute`
+makes them, without its checks against abstract number types (a third of emission time);
+any other value goes through it."""
+
+
+def make_node(op_type: str, inputs: Sequence[str], outputs: Sequence[str], name: str,
+              attributes: dict[str, Any]) -> NodeProto:
+    """`onnx.helper.make_node(op_type, inputs, outputs, name=name, **attributes)`, faster."""
+    node = NodeProto(op_type=op_type, input=inputs, output=outputs, name=name)
+    for key, value in sorted(attributes.items()):
+        if value is not None:
+            node.attribute.append(ATTRIBUTES.get(type(value), helper.make_attribute)(key, value))
+    return node
 
 
 class Builder:
@@ -109,7 +138,7 @@ class SiteImpl:
     def op(self, op_type: str, *inputs: str, suffix: str = "", outputs: int = 1, **attributes: Any) -> Any:
         name = self.fresh(suffix or op_type)
         values = [name] if outputs == 1 else [f"{name}:{i}" for i in range(outputs)]
-        self.created.append(helper.make_node(op_type, list(inputs), values, name=name, **attributes))
+        self.created.append(make_node(op_type, inputs, values, name, attributes))
         return values[0] if outputs == 1 else values
 
     def const(self, value: np.ndarray, suffix: str = "") -> str:
@@ -124,7 +153,12 @@ class SiteImpl:
         return self.builder.weight(self.node, name)
 
     def has_weight(self, name: str) -> bool:
-        return name in OPS[self.node.op].weights(self.node.attrs, self.inputs)
+        return name in self.declared
+
+    @cached_property
+    def declared(self) -> dict[str, Weight]:
+        """The node's tensors by name (worked out once: a rule asks for each of them)."""
+        return OPS[self.node.op].weights(self.node.attrs, self.inputs)
 
     def graph_input(self) -> str:
         self.builder.inputs.append(self.node.name)

@@ -2,60 +2,49 @@
 
 Per-channel factors are computed in float64 and rounded once to the weights' dtype; the
 weights themselves are scaled in their own dtype (one multiplication per element, no float64
-copy of hundreds of megabytes), straight into fresh memory from an Arena.
+copy of hundreds of megabytes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from archdsl.passes import FoldBatchNorm, WeightRewrite
-from backends.onnx.arena import Arena
 
 Weights = dict[str, np.ndarray]
 Owners = dict[str, list[str]]
 """Node name → the full names of its tensors (`layer1.0.bn1` → `layer1.0.bn1.running_mean`, …)."""
 
 
-@dataclass
-class Workspace:
-    """What a rewrite works on: the weights by full name (changed in place), the tensors of
-    each node, and memory for the tensors it makes."""
-
-    weights: Weights
-    owners: Owners
-    arena: Arena = field(default_factory=Arena)
-
-
-def _out_channels_first(weight: np.ndarray, scale: np.ndarray, groups: int, out: np.ndarray) -> None:
+def _out_channels_first(weight: np.ndarray, scale: np.ndarray, groups: int) -> np.ndarray:
     """Conv and Linear: output channels are axis 0 of the weight."""
-    np.multiply(weight, scale.reshape(-1, *([1] * (weight.ndim - 1))), out=out)
+    return weight * scale.reshape(-1, *([1] * (weight.ndim - 1)))
 
 
-def _transposed(weight: np.ndarray, scale: np.ndarray, groups: int, out: np.ndarray) -> None:
+def _transposed(weight: np.ndarray, scale: np.ndarray, groups: int) -> np.ndarray:
     """ConvTranspose: weight is in × out/groups × k…; output channel g·(out/groups) + j is
     column j of group g's rows."""
     cin, per_group, *kernel = weight.shape
     grouped = weight.reshape(groups, cin // groups, per_group, *kernel)
-    np.multiply(grouped, scale.reshape(groups, 1, per_group, *([1] * len(kernel))), out=out.reshape(grouped.shape))
+    scaled = grouped * scale.reshape(groups, 1, per_group, *([1] * len(kernel)))
+    return scaled.reshape(weight.shape)
 
 
-SCALE_OUTPUTS: dict[str, Callable[[np.ndarray, np.ndarray, int, np.ndarray], None]] = {
+SCALE_OUTPUTS: dict[str, Callable[[np.ndarray, np.ndarray, int], np.ndarray]] = {
     "conv1d": _out_channels_first,
     "conv2d": _out_channels_first,
     "linear": _out_channels_first,
     "conv_transpose2d": _transposed,
 }
-"""Producer op → how to scale its weight per output channel into `out` (keys: archdsl.passes.fold.PRODUCERS)."""
+"""Producer op → how to scale its weight per output channel (keys: archdsl.passes.fold.PRODUCERS)."""
 
 
-def fold_batchnorm(space: Workspace, fold: FoldBatchNorm) -> None:
-    """Rewrite `fold.producer`'s weight and bias; drop `fold.norm`'s tensors."""
-    weights, cut = space.weights, len(fold.norm) + 1
-    norm = {name[cut:]: weights.pop(name) for name in space.owners.get(fold.norm, ())}
+def fold_batchnorm(weights: Weights, fold: FoldBatchNorm, owners: Owners) -> None:
+    """Rewrite `fold.producer`'s weight and bias in place; drop `fold.norm`'s tensors."""
+    cut = len(fold.norm) + 1
+    norm = {name[cut:]: weights.pop(name) for name in owners.get(fold.norm, ())}
     weight = weights[f"{fold.producer}.weight"]
     dtype = weight.dtype
     mean, var = norm["running_mean"].astype(np.float64), norm["running_var"].astype(np.float64)
@@ -65,13 +54,11 @@ def fold_batchnorm(space: Workspace, fold: FoldBatchNorm) -> None:
         scale = scale * norm["weight"].astype(np.float64)
         shift = norm["bias"].astype(np.float64)
     bias = weights[f"{fold.producer}.bias"].astype(np.float64) if fold.had_bias else np.zeros_like(mean)
-    scaled = space.arena.empty(weight.shape, dtype)
-    SCALE_OUTPUTS[fold.op](weight, scale.astype(dtype), fold.groups, scaled)
-    weights[f"{fold.producer}.weight"] = scaled
+    weights[f"{fold.producer}.weight"] = SCALE_OUTPUTS[fold.op](weight, scale.astype(dtype), fold.groups)
     weights[f"{fold.producer}.bias"] = ((bias - mean) * scale + shift).astype(dtype)
 
 
-REWRITES: dict[type, Callable[[Workspace, WeightRewrite], None]] = {FoldBatchNorm: fold_batchnorm}
+REWRITES: dict[type, Callable[[Weights, WeightRewrite, Owners], None]] = {FoldBatchNorm: fold_batchnorm}
 """Each kind of weight rewrite the passes produce → how to apply it."""
 
 
@@ -85,7 +72,8 @@ def owners(names: Iterable[str]) -> Owners:
 
 def apply(weights: Mapping[str, np.ndarray], rewrites: Sequence[WeightRewrite]) -> Weights:
     """A copy of `weights` with every rewrite applied in order (the input is left untouched)."""
-    space = Workspace(dict(weights), owners(weights))
+    found = dict(weights)
+    tensors = owners(found)
     for rewrite in rewrites:
-        REWRITES[type(rewrite)](space, rewrite)
-    return space.weights
+        REWRITES[type(rewrite)](found, rewrite, tensors)
+    return found
