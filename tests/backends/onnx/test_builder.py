@@ -23,3 +23,7 @@ def test_make_node_is_onnx_helpers(value: Any) -> None:
     ours = make_node("Op", ["x", "w"], ["y"], "n", attributes)
     theirs = helper.make_node("Op", ["x", "w"], ["y"], name="n", **attributes)
     assert ours == theirs and ours.SerializeToString() == theirs.SerializeToString()
+
+
+def test_an_empty_name_is_left_unset() -> None:
+    assert make_node("Relu", ["x"], ["y"], "", {}) == helper.make_node("Relu", ["x"], ["y"], name="")
