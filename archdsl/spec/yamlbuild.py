@@ -121,8 +121,7 @@ class Builder:
         key = str(event.value)
         if event.tag not in (None, "!", "tag:yaml.org,2002:str"):
             raise self.tag_error(event)
-        tag = event.tag if event.tag not in (None, "!") else _RESOLVER.resolve(yaml.ScalarNode, key, event.implicit)
-        if key == "<<" and tag == _MERGE_TAG:
+        if key == "<<" and _key_tag(event) == _MERGE_TAG:
             raise SpecError(
                 "YAML merge keys ('<<') are not supported in specs",
                 self.span_of(event),
@@ -236,6 +235,10 @@ class Builder:
             self.span_of(event),
             hint="remove the tag; archdsl never constructs objects from YAML",
         )
+
+
+def _key_tag(event: yaml.ScalarEvent) -> str:
+    return event.tag if event.tag not in (None, "!") else _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
 
 
 @lru_cache(maxsize=4096)
