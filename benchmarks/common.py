@@ -48,12 +48,15 @@ class Result:
 
 def interleaved(
     ours: Callable[[], object], theirs: Callable[[], object], repeats: int, warmup: int = 1,
-    clock: Callable[[], float] = time.perf_counter,
+    clock: Callable[[], float] = time.perf_counter, settle: int = 0,
 ) -> tuple[Timing, Timing]:
     """Time two callables alternately, so drift on a shared machine hits both alike.
 
     `clock` is wall time by default; `time.process_time` (CPU time of this process) is steadier
-    on a machine that other jobs load, for single-threaded work."""
+    on a machine that other jobs load, for single-threaded work. `settle` untimed calls of the
+    same callable precede each timed one: a call can cost more right after the other side's
+    (onnxruntime sessions each keep a spinning thread pool), and A B, B A, ... gives the two
+    sides unequal numbers of such calls."""
     for _ in range(warmup):
         ours()
         theirs()
@@ -62,6 +65,8 @@ def interleaved(
     for index in range(repeats):
         pair = ((ours, a), (theirs, b)) if index % 2 == 0 else ((theirs, b), (ours, a))
         for call, sink in pair:
+            for _ in range(settle):
+                call()
             start = clock()
             call()
             sink.append(clock() - start)
@@ -70,10 +75,10 @@ def interleaved(
 
 def speedup(
     name: str, ours: Callable[[], object], theirs: Callable[[], object], target: float, repeats: int, warmup: int = 1,
-    clock: Callable[[], float] = time.perf_counter,
+    clock: Callable[[], float] = time.perf_counter, settle: int = 0,
 ) -> Result:
     """A row where smaller time is better: ratio = their median / our median."""
-    mine, other = interleaved(ours, theirs, repeats, warmup, clock)
+    mine, other = interleaved(ours, theirs, repeats, warmup, clock, settle)
     return Result(name, mine, other, other.median / mine.median, target)
 
 
