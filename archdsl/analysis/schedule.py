@@ -5,7 +5,7 @@ from __future__ import annotations
 from archdsl.errors import ArchdslError
 from archdsl.ir.graph import Graph
 from archdsl.ir.types import TensorType
-from archdsl.ops import OPS
+from archdsl.ops import infer_types
 
 
 def inference_nodes(graph: Graph) -> frozenset[str]:
@@ -32,9 +32,9 @@ def infer_shapes(graph: Graph) -> dict[str, tuple[TensorType, ...]]:
     """Re-run every op's shape rule in schedule order (verifies a rewritten graph)."""
     types: dict[str, tuple[TensorType, ...]] = {}
     for node in graph:
-        inputs = [types[r.node][r.port] for r in node.inputs]
+        inputs = tuple(types[r.node][r.port] for r in node.inputs)
         try:
-            types[node.name] = tuple(OPS[node.op].infer(node.attrs, inputs))
+            types[node.name] = infer_types(node.op, node.attrs, inputs)
         except ArchdslError as error:
             raise error.located(node.span, node.name) from None
     return types

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,7 +24,7 @@ from archdsl.ir.items import Item, parse_items, parse_outputs
 from archdsl.ir.replay import Expanded, Template, copy_instance, instance_key
 from archdsl.ir.types import TensorType
 from archdsl.limits import DEFAULT_LIMITS, Limits
-from archdsl.ops import OPS, get_op
+from archdsl.ops import OPS, get_op, infer_types
 from archdsl.spec.expr import has_expression, resolve
 from archdsl.spec.loader import Block, Source, Spec, pydantic_errors
 from archdsl.spec.params import check_value
@@ -487,7 +486,7 @@ class Expander:
         self.claim(full, source)
         inputs = tuple(self.types[r.node][r.port] for r in refs)
         try:
-            outputs = _infer(op_name, attrs, inputs)
+            outputs = infer_types(op_name, attrs, inputs)
         except ArchdslError as error:
             about = error.attr if isinstance(error, ShapeError) else None
             raise error.located((source.at(about) if about else source).span, full) from None
@@ -576,12 +575,6 @@ def bind_spec_params(spec: Spec, given: dict[str, Any], limits: Limits) -> dict[
         except SpecError as error:
             raise error.located(None if name in given else source.span) from None
     return values
-
-
-@lru_cache(maxsize=8192)
-def _infer(op_name: str, attrs: Any, inputs: tuple[TensorType, ...]) -> tuple[TensorType, ...]:
-    """Shape rules are pure: repeated blocks infer each distinct case once."""
-    return tuple(OPS[op_name].infer(attrs, list(inputs)))
 
 
 def _freeze(value: Any) -> Any:

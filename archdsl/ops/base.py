@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from math import gcd, isqrt, prod
 from typing import Annotated, Any, ClassVar
 
@@ -185,6 +186,13 @@ def register(cls: type[Op]) -> type[Op]:
         raise ValueError(f"op '{cls.name}' is registered twice")
     OPS[cls.name] = cls()
     return cls
+
+
+@lru_cache(maxsize=8192)
+def infer_types(op_name: str, attrs: OpAttrs, inputs: tuple[TensorType, ...]) -> tuple[TensorType, ...]:
+    """The op's output types. Shape rules are pure, so repeated blocks (and the re-checks after
+    each rewrite pass) infer each distinct case once."""
+    return tuple(OPS[op_name].infer(attrs, list(inputs)))
 
 
 def get_op(name: str) -> Op:
