@@ -59,10 +59,10 @@ class Expander:
         """Validated attributes of items without expressions, by the item's identity."""
         self.spans: dict[tuple[int, tuple], Span] = {}
         self.templates: dict[tuple, Expanded | Template | None] = {}
+        """Recorded block instances by everything their expansion depends on (archdsl.ir.replay)."""
         self.node_order: list[str] = []
         self.scope_order: list[str] = []
         """Names in the order they were added, so an instance's nodes are a slice."""
-        """Recorded block instances by everything their expansion depends on (archdsl.ir.replay)."""
 
     # -- entry -------------------------------------------------------------------------
 
@@ -250,8 +250,7 @@ class Expander:
         params = tuple((key, values[key]) for key in block.params)
         child = self.open_scope(frame, local, "block", block.name, params, item, lexical=False, inputs=refs)
         inputs = tuple(bindings.values())
-        key = None if any(ref is POISON for ref in inputs) else instance_key(
-            block, tuple((k, _freeze(v)) for k, v in params), tuple(self.types[r.node][r.port] for r in inputs), inputs, child.depth)
+        key = self.case(block, params, inputs, child.depth)
         template = self.template(key) if key is not None else None
         if template is not None and len(self.nodes) + len(self.scopes) + template.size < self.limits.graph_nodes:
             names, outputs = copy_instance(template, child.scope, inputs, self.put_node, self.put_scope)
@@ -267,6 +266,13 @@ class Expander:
                                                range(marks[0], len(self.node_order)),
                                                range(marks[1], len(self.scope_order)))
         return self.close_scope(frame, local, child, outputs, register=False)
+
+    def case(self, block: Block, params: tuple, inputs: tuple[Ref, ...], depth: int) -> tuple | None:
+        """The key of a block instance's expansion; None when an input failed (nothing is recorded)."""
+        if any(ref is POISON for ref in inputs):
+            return None
+        types = tuple(self.types[r.node][r.port] for r in inputs)
+        return instance_key(block, tuple((k, _freeze(v)) for k, v in params), types, inputs, depth)
 
     def template(self, key: tuple) -> Template | None:
         """The recorded instance for `key`, made into a Template on its first reuse."""
