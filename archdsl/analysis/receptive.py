@@ -95,8 +95,7 @@ def _step(op_name: str, attrs: OpAttrs, inputs: tuple[TensorType, ...], outputs:
 def _apply(graph: Graph, node: Node, field: Field) -> Field:
     if field is None:
         return None
-    types = graph.types
-    step = _step(node.op, node.attrs, tuple(types[r.node][r.port] for r in node.inputs), types[node.name])
+    step = _step(node.op, node.attrs, tuple(graph.input_types(node)), graph.types[node.name])
     if step == Receptive.SAME:
         return field
     if step == Receptive.GLOBAL or len(step) != len(field):

@@ -172,14 +172,17 @@ def copy_instance(
         add_scope(rename.scope(inner))
     prefix = f"{scope}."
     made: dict[str, Ref] = {}
+
+    def ref_of(source: tuple[int, str, int]) -> Ref:
+        index, name, port = source
+        return inputs[index] if index >= 0 else made[name] if port == 0 else Ref(prefix + name, port)
+
     for suffix, op, attrs, sources, span, inner_scope, types in template.plan:
-        refs = tuple(inputs[i] if i >= 0 else made[name] if port == 0 else Ref(prefix + name, port)
-                     for i, name, port in sources)
+        refs = tuple(map(ref_of, sources))
         made[suffix] = Ref(prefix + suffix)
         add_node(Node(prefix + suffix, op, attrs, refs, span, scope if inner_scope is None else prefix + inner_scope),
                  types)
-    refs = {key: inputs[i] if i >= 0 else made[name] if port == 0 else Ref(prefix + name, port)
-            for key, (i, name, port) in template.ref_names.items()}
+    refs = {key: ref_of(source) for key, source in template.ref_names.items()}
     names = {key: refs.get(f"names.{key}") or rename.value(value) for key, value in template.names.items()}
     return names, {key: refs[f"outputs.{key}"] for key in template.outputs}
 
