@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable
 
 from archdsl.analysis import Analysis
 from archdsl.analysis.report import Row, field_json, rows, to_json
 from archdsl.ir.types import shape_text
+from archdsl.jsontext import report_json
 
 COLUMNS = ("name", "op", "output shape", "params", "MACs", "RF size", "RF stride")
 
@@ -87,7 +87,7 @@ def csv_text(analysis: Analysis, depth: int | None = None) -> str:
 
 
 def json_text(analysis: Analysis, depth: int | None = None) -> str:
-    return json.dumps(to_json(analysis, depth), indent=2) + "\n"
+    return report_json(to_json(analysis, depth))
 
 
 FORMATS: dict[str, Callable[[Analysis, int | None], str]] = {

@@ -135,4 +135,6 @@ def _show(values: set[Fraction]) -> str:
 
 def number(value: Fraction | int) -> int | float:
     """A Fraction as JSON wants it: an int when whole."""
+    if isinstance(value, int):  # the common case, without making a Fraction
+        return value
     return int(value) if Fraction(value).denominator == 1 else float(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ from archdsl.diff import ModelDiff
 from archdsl.diff.compare import Pair, ScopeDiff
 from archdsl.diff.nodes import grouped
 from archdsl.ir.types import shape_text
+from archdsl.jsontext import report_json
 
 TOTAL_LABELS = {
     "params": "params", "buffers": "buffers", "macs": "MACs", "flops": "FLOPs",
@@ -150,7 +150,7 @@ def to_json(diff: ModelDiff) -> dict[str, Any]:
 
 
 def json_text(diff: ModelDiff) -> str:
-    return json.dumps(to_json(diff), indent=2) + "\n"
+    return report_json(to_json(diff))
 
 
 FORMATS: dict[str, Callable[[ModelDiff], str]] = {"table": table, "json": json_text, "markdown": markdown}

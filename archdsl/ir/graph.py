@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from archdsl.errors import Span
 from archdsl.ir.types import TensorType
 from archdsl.ops.base import OpAttrs
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class Ref(NamedTuple):
@@ -87,6 +88,10 @@ class Graph:
     def dag(self) -> nx.DiGraph:
         """Topology as a networkx DiGraph (built on first use)."""
         if self._dag is None:
+            # Imported here: networkx costs a quarter of a second to import, and analysis,
+            # expansion and the backends never need it; lint and graph algorithms do.
+            import networkx as nx
+
             dag = nx.DiGraph()
             dag.add_nodes_from(self.nodes)
             dag.add_edges_from((ref.node, node.name) for node in self.nodes.values() for ref in node.inputs)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import networkx as nx
-
-from archdsl.ir.graph import Output
+from archdsl.ir.graph import Graph, Output
 from archdsl.lint.registry import Context, Hit, rule
+
+
+def ancestors(graph: Graph, name: str) -> set[str]:
+    """Every node `name` depends on. networkx is imported here, not at module load: the CLI
+    imports the lint rules to build its parser, and networkx takes a quarter of a second."""
+    import networkx as nx
+
+    return nx.ancestors(graph.dag, name)
 
 
 def _reaching_outputs(ctx: Context) -> set[str]:
@@ -15,7 +21,7 @@ def _reaching_outputs(ctx: Context) -> set[str]:
     found: set[str] = set()
     for output in ctx.graph.outputs.values():
         found.add(output.ref.node)
-        found |= nx.ancestors(ctx.graph.dag, output.ref.node)
+        found |= ancestors(ctx.graph, output.ref.node)
     return found
 
 
@@ -25,7 +31,7 @@ def dead_nodes(ctx: Context) -> Iterator[Hit]:
     dead = {n.name for n in ctx.graph if n.name not in live and n.op != "input"}
     for name in (n for n in dead if not ctx.consumers[n]):  # the ends of dead chains
         node = ctx.graph.nodes[name]
-        feeding = [a for a in nx.ancestors(ctx.graph.dag, name) if a in dead]
+        feeding = [a for a in ancestors(ctx.graph, name) if a in dead]
         also = f", nor do the {len(feeding)} node(s) that only feed it" if feeding else ""
         yield ctx.hit(node, f"'{name}' ({node.op}) reaches no output{also}",
                       "list it in `outputs:` (with `train_only: true` for a training head), or delete it")
@@ -42,7 +48,7 @@ def unused_inputs(ctx: Context) -> Iterator[Hit]:
 @rule("aux-not-train-only", "an auxiliary head that is not train_only runs (and costs) at inference too")
 def aux_heads(ctx: Context) -> Iterator[Hit]:
     running = [o for o in ctx.graph.outputs.values() if not o.train_only]
-    depth = {o.name: len(nx.ancestors(ctx.graph.dag, o.ref.node)) for o in running}
+    depth = {o.name: len(ancestors(ctx.graph, o.ref.node)) for o in running}
     for output in running:
         if _named_aux(output) or _leaves_trunk_early(ctx, output, running, depth):
             node = ctx.graph.nodes[output.ref.node]

@@ -40,7 +40,7 @@ IntOrList = Int | list[Int]
 class OpAttrs(BaseModel):
     """Base of every op's attribute model: immutable, unknown keys rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     _hash: int | None = PrivateAttr(default=None)
 
