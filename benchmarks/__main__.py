@@ -63,7 +63,7 @@ def _analysis(quick: bool) -> Section:
         return out
     for result in analysis.run(quick):
         row = Row.of("analysis", result, headline="resnet152 vs torchinfo" in result.name)
-        if "fvcore" in result.name:  # a comparison people ask for, without a target of ours
+        if "fvcore" in result.name or "command line" in result.name:  # asked for, without a target of ours
             row = replace(row, target="–", met=None)
         out.rows.append(row)
     return out

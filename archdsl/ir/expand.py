@@ -195,8 +195,13 @@ class Expander:
         low, high = op.arity
         if not (low <= len(refs) <= (high if high is not None else len(refs))):
             wanted = f"{low}" if low == high else f"at least {low}" if high is None else f"{low}–{high}"
-            raise SpecError(f"op '{op_name}' takes {wanted} input(s), got {len(refs)}", item.source.span, full,
-                            hint="list its inputs with `from: [a, b]`" if low > 1 else None)
+            arity = SpecError(f"op '{op_name}' takes {wanted} input(s), got {len(refs)}", item.source.span, full,
+                              hint="list its inputs with `from: [a, b]`" if low > 1 else None)
+            try:  # the attributes' own mistakes are reported with it
+                self.op_attrs(op_name, body, item, env, frame, full)
+            except ArchdslError as error:
+                raise ErrorGroup([arity, *(error.errors if isinstance(error, ErrorGroup) else [error])]) from None
+            raise arity
         attrs = self.op_attrs(op_name, body, item, env, frame, full)
         return self.add_node(frame, local, op_name, attrs, refs, item.source)
 
@@ -599,7 +604,8 @@ def _known(what: str, names: Mapping[str, Any]) -> str:
 def _attr_hint(attrs_model: type, message: str) -> str | None:
     if message.startswith("unknown key '"):
         key = message.split("'")[1]
-        return did_you_mean(key, attrs_model.model_fields) or f"attributes: {', '.join(attrs_model.model_fields)}"
+        fields = attrs_model.model_fields
+        return did_you_mean(key, fields) or (f"attributes: {', '.join(fields)}" if fields else "this op takes no attributes")
     return None
 
 
