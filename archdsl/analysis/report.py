@@ -7,7 +7,7 @@ from typing import Any
 
 from archdsl.analysis import Analysis
 from archdsl.analysis.receptive import Field, number
-from archdsl.ir.graph import Ref
+from archdsl.ir.graph import Node, Ref
 from archdsl.ir.types import Dim
 
 
@@ -29,16 +29,18 @@ class Row:
 def rows(analysis: Analysis, depth: int | None = None) -> list[Row]:
     """One row per node; with `depth`, scopes deeper than it become one row each."""
     graph = analysis.graph
-    found: list[Row] = []
-    rolled: dict[str, int] = {}
+    found: list[Row | str] = []
+    members: dict[str, list[Node]] = {}
     for node in graph:
         scope = _ancestor_at(node.scope, depth) if depth is not None else None
         if scope is None:
             found.append(_node_row(analysis, node.name))
-        elif scope not in rolled:
-            rolled[scope] = len(found)
-            found.append(_scope_row(analysis, scope))
-    return found
+            continue
+        if scope not in members:
+            members[scope] = []
+            found.append(scope)  # its row is made once all its members are known
+        members[scope].append(node)
+    return [_scope_row(analysis, row, members[row]) if isinstance(row, str) else row for row in found]
 
 
 def _ancestor_at(scope: str, depth: int) -> str | None:
@@ -62,10 +64,10 @@ def _node_row(analysis: Analysis, name: str) -> Row:
     )
 
 
-def _scope_row(analysis: Analysis, scope_name: str) -> Row:
+def _scope_row(analysis: Analysis, scope_name: str, members: list[Node]) -> Row:
+    """A scope rolled up: `members` are the nodes inside it, at any depth."""
     graph = analysis.graph
     scope = graph.scopes[scope_name]
-    members = [n for n in graph if n.scope == scope_name or n.scope.startswith(scope_name + ".")]
     out: Ref = scope.outputs[0] if scope.outputs else Ref(members[-1].name)
     kind = scope.block or scope.kind
     return Row(
