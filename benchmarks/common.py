@@ -48,7 +48,7 @@ class Result:
 
 def interleaved(
     ours: Callable[[], object], theirs: Callable[[], object], repeats: int, warmup: int = 1,
-    clock: Callable[[], float] = time.perf_counter, settle: int = 0,
+    clock: Callable[[], float] = time.perf_counter, settle: int = 0, setup: Callable[[], object] | None = None,
 ) -> tuple[Timing, Timing]:
     """Time two callables alternately, so drift on a shared machine hits both alike.
 
@@ -56,7 +56,8 @@ def interleaved(
     on a machine that other jobs load, for single-threaded work. `settle` untimed calls of the
     same callable precede each timed one: a call can cost more right after the other side's
     (onnxruntime sessions each keep a spinning thread pool), and A B, B A, ... gives the two
-    sides unequal numbers of such calls."""
+    sides unequal numbers of such calls. `setup` (untimed) runs right before each of our timed
+    calls: emptying archdsl's caches (`cold_caches`) is the harness's work, not the user's."""
     for _ in range(warmup):
         ours()
         theirs()
@@ -67,6 +68,8 @@ def interleaved(
         for call, sink in pair:
             for _ in range(settle):
                 call()
+            if setup is not None and call is ours:
+                setup()
             start = clock()
             call()
             sink.append(clock() - start)
@@ -75,10 +78,10 @@ def interleaved(
 
 def speedup(
     name: str, ours: Callable[[], object], theirs: Callable[[], object], target: float, repeats: int, warmup: int = 1,
-    clock: Callable[[], float] = time.perf_counter, settle: int = 0,
+    clock: Callable[[], float] = time.perf_counter, settle: int = 0, setup: Callable[[], object] | None = None,
 ) -> Result:
     """A row where smaller time is better: ratio = their median / our median."""
-    mine, other = interleaved(ours, theirs, repeats, warmup, clock, settle)
+    mine, other = interleaved(ours, theirs, repeats, warmup, clock, settle, setup)
     return Result(name, mine, other, other.median / mine.median, target)
 
 

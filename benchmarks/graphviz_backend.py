@@ -54,15 +54,18 @@ def ratios(quick: bool) -> list[Result]:
     views = VIEWS[1:] if quick else VIEWS
     return [
         speedup(f"DOT for {MODEL}, {label} vs torchview draw_graph(depth={theirs})",
-                lambda ours=ours: (cold_caches(), from_spec(MODEL, ours)), torchview_dot(net, size, theirs), 5, repeats,
-                warmup=0 if quick else 1)
+                lambda ours=ours: from_spec(MODEL, ours), torchview_dot(net, size, theirs), 5, repeats,
+                warmup=0 if quick else 1, setup=cold_caches)
         for label, ours, theirs in views
     ]
 
 
-def median_time(call: Callable[[], object], repeats: int) -> float:
+def median_time(call: Callable[[], object], repeats: int, setup: Callable[[], object] | None = None) -> float:
+    """Median seconds of `call`; `setup` runs untimed before each."""
     runs = []
     for _ in range(repeats):
+        if setup is not None:
+            setup()
         start = time.perf_counter()
         call()
         runs.append(time.perf_counter() - start)
@@ -73,11 +76,7 @@ def spec_to_dot_times(quick: bool) -> dict[str, float]:
     """Median seconds from the spec file to DOT text, per view (caches emptied each run)."""
     repeats = 3 if quick else 7
 
-    def cold(depth: int | None) -> str:
-        cold_caches()
-        return from_spec(MODEL, depth)
-
-    return {label: median_time(lambda depth=depth: cold(depth), repeats) for label, depth, _ in VIEWS}
+    return {label: median_time(lambda depth=depth: from_spec(MODEL, depth), repeats, cold_caches) for label, depth, _ in VIEWS}
 
 
 def absolute(quick: bool, whole: dict[str, float] | None = None) -> list[str]:
