@@ -7,7 +7,6 @@ node that reads it or any of its aliases (graph outputs stay live to the end).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from archdsl.ir.graph import Graph
@@ -42,25 +41,26 @@ def _storages(graph: Graph, sizes: dict[str, int]) -> tuple[dict[str, str], dict
 def peak_activation(graph: Graph, keep: frozenset[str], root: dict[str, str], size: dict[str, int]) -> tuple[int, str]:
     """Peak live activation bytes over the schedule restricted to `keep`."""
     order = [node for node in graph if node.name in keep]
-    last: dict[str, int] = {}
+    last: dict[str, int] = {}  # storage root → the step that reads (or makes) it last
     for index, node in enumerate(order):
-        last[root[node.name]] = max(last.get(root[node.name], index), index)
+        last[root[node.name]] = index
         for ref in node.inputs:
             last[root[ref.node]] = index
     for output in graph.outputs.values():
         if output.ref.node in keep:
             last[root[output.ref.node]] = len(order)
-    ends: dict[int, list[str]] = defaultdict(list)
+    freed = [0] * (len(order) + 1)  # bytes whose storage dies after each step
     for owner, index in last.items():
-        ends[index].append(owner)
+        freed[index] += size[owner]
     live = peak = 0
     peak_node = ""
     for index, node in enumerate(order):
-        if root[node.name] == node.name:
-            live += size[node.name]
+        name = node.name
+        if root[name] == name:
+            live += size[name]
         if live > peak:
-            peak, peak_node = live, node.name
-        live -= sum(size[owner] for owner in ends[index])
+            peak, peak_node = live, name
+        live -= freed[index]
     return peak, peak_node
 
 

@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from archdsl.ir.graph import Graph, Node
 from archdsl.ir.types import TensorType
-from archdsl.ops import OPS, OpAttrs, Receptive, Window
+from archdsl.ops import OPS, Op, OpAttrs, Receptive, Window
 
 
 class AxisField(NamedTuple):
@@ -77,14 +77,22 @@ def receptive_fields(graph: Graph) -> ReceptiveFields:
     """The field of every node (None where it is global or not spatial)."""
     fields: dict[str, Field] = {}
     warnings: list[FieldWarning] = []
+    passing = _passing_ops()
     for node in graph:
         if node.op == "input":
             shape = graph.types[node.name][0].shape
             fields[node.name] = (UNIT,) * (len(shape) - 2) if len(shape) >= 3 else None
             continue
-        merged = _merge(node, [fields[ref.node] for ref in node.inputs], warnings)
-        fields[node.name] = _apply(graph, node, merged)
+        inputs = node.inputs
+        merged = fields[inputs[0].node] if len(inputs) == 1 else _merge(node, [fields[r.node] for r in inputs], warnings)
+        fields[node.name] = merged if node.op in passing else _apply(graph, node, merged)
     return ReceptiveFields(fields, tuple(warnings))
+
+
+def _passing_ops() -> frozenset[str]:
+    """Ops whose step is always `Receptive.SAME` (they keep Op's own `receptive`): activations,
+    norms, element-wise merges. Their fields pass through without a step to look up."""
+    return frozenset(name for name, op in OPS.items() if type(op).receptive is Op.receptive)
 
 
 @lru_cache(maxsize=8192)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -57,6 +56,8 @@ class Expander:
         self.attrs_cache: dict[tuple, Any] = {}
         self.static_attrs: dict[int, Any] = {}
         """Validated attributes of items without expressions, by the item's identity."""
+        self.plain_names: set[str] = set()
+        """Node names written without `${...}` that passed the name check."""
         self.spans: dict[tuple[int, tuple], Span] = {}
         self.templates: dict[tuple, Expanded | Template | None] = {}
         """Recorded block instances by everything their expansion depends on (archdsl.ir.replay)."""
@@ -208,11 +209,11 @@ class Expander:
     def op_attrs(self, op_name: str, body: NodeBody, item: Item, env: dict[str, Any], frame: Frame, full: str) -> Any:
         """An op node's validated attributes. Every mistake is reported; an attribute whose
         expression failed (or read a failed node) hides no other, only its own checks."""
-        extra = body.extra_attrs
-        static = id(item.body) if not has_expression(extra) and not has_expression(body.op) else None
-        attrs = self.static_attrs.get(static) if static is not None else None
+        attrs = self.static_attrs.get(id(item.body))
         if attrs is not None:
             return attrs
+        extra = body.extra_attrs
+        static = id(item.body) if not has_expression(extra) and not has_expression(body.op) else None
         raw: dict[str, Any] = {}
         failed: set[Span] = set()
         errors: list[ArchdslError] = []
@@ -330,7 +331,7 @@ class Expander:
                 f"blocks nest deeper than the limit of {self.limits.block_depth} (recursive block?)",
                 item.source.span, full, hint="check the `when:` that should end the recursion",
             )
-        self.put_scope(Scope(full, kind, block, params, item.source.span, frame.scope, tuple(inputs)))
+        self.put_scope(Scope(full, kind, block, params, self.span_of(item.source), frame.scope, tuple(inputs)))
         return child
 
     def close_scope(
@@ -338,7 +339,7 @@ class Expander:
     ) -> ScopeValue:
         value = ScopeValue(child.scope, outputs, child.names)
         opened = self.scopes[child.scope]
-        self.scopes[child.scope] = replace(opened, outputs=tuple(outputs.values()))
+        self.scopes[child.scope] = opened._replace(outputs=tuple(outputs.values()))
         if register:
             frame.names[local] = value
             frame.previous = value.default
@@ -374,11 +375,11 @@ class Expander:
 
     def input_refs(self, frame: Frame, body: NodeBody, item: Item, env: dict[str, Any]) -> list[Ref]:
         raw = body.from_
-        source = item.source.at("from")
         if raw is None:
             if frame.previous is None:
                 raise SpecError("nothing precedes this node; name its input with `from:`", item.source.span)
             return [frame.previous]
+        source = item.source.at("from")
         if isinstance(raw, dict):
             if body.block is None:
                 raise SpecError("`from:` as a mapping names block inputs; use a list for an op", source.span)
@@ -537,10 +538,14 @@ class Expander:
     def local_name(self, raw: str | None, env: dict[str, Any], frame: Frame, source: Source) -> str | None:
         if raw is None:
             return None
+        if isinstance(raw, str) and raw in self.plain_names:
+            return raw
         name = self.evaluate(raw, env, frame, source)
         if not isinstance(name, (str, int)) or not NAME.match(str(name)):
             hint = "nest a named `graph:` to make a dotted name" if "." in str(name) else None
             raise SpecError(f"invalid node name {name!r}: use letters, digits and _", source.span, hint=hint)
+        if name == raw and isinstance(raw, str):
+            self.plain_names.add(raw)  # no expression in it, and valid: later uses skip the checks
         return str(name)
 
     def condition(self, raw: Any, env: dict[str, Any], frame: Frame, source: Source) -> bool:

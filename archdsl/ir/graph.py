@@ -41,9 +41,9 @@ class Node(NamedTuple):
     """Dotted name of the innermost scope (block instance) it was expanded in; '' at top."""
 
 
-@dataclass(frozen=True)
-class Scope:
-    """A block instance, inline sub-graph or repeat group: a cluster in diagrams."""
+class Scope(NamedTuple):
+    """A block instance, inline sub-graph or repeat group: a cluster in diagrams.
+    (A NamedTuple: expansion makes one per instance and sets its outputs when it closes.)"""
 
     name: str
     kind: str

@@ -22,7 +22,7 @@ from archdsl.ir.expand import bind_spec_params
 from archdsl.ir.graph import Graph, Node
 from archdsl.ir.types import TensorType
 from archdsl.limits import Limits
-from archdsl.ops import OPS, OpAttrs, Weight, get_op
+from archdsl.ops import OPS, Op, OpAttrs, Weight, get_op
 from archdsl.spec.expr import resolve
 from archdsl.spec.init import DEFAULT, FAN_BASED, Initializer, parse_initializer
 from archdsl.spec.loader import InitRule, Source, Spec
@@ -51,14 +51,16 @@ def plan_init(spec: Spec, graph: Graph, params: Mapping[str, Any], limits: Limit
     plan: InitPlan = {}
     for node in graph:
         for name in weights[node.name]:
-            init = chosen.get((node.name, name), DEFAULT)
-            if init != DEFAULT:
+            init = chosen.get((node.name, name))
+            if init is not None and init != DEFAULT:
                 plan.setdefault(node.name, {})[name] = init
     return plan
 
 
 def trainable(node: Node, graph: Graph) -> dict[str, Weight]:
     """The learnable parameters of a node (rules set these, never buffers)."""
+    if type(OPS[node.op]).weights is Op.weights:  # an op without weights (activations, merges)
+        return {}
     return _trainable(node.op, node.attrs, tuple(graph.input_types(node)))
 
 
@@ -82,7 +84,9 @@ def _apply(
             init = parse_initializer(resolve(text, values, limits))
         except ArchdslError as error:
             raise error.located(where.span) from None
-        hits = [(node, name) for node in nodes for name in weights[node.name] if fnmatchcase(name, key)]
+        literal = not any(c in key for c in "*?[")
+        hits = [(node, name) for node in nodes for name in weights[node.name]
+                if (name == key if literal else fnmatchcase(name, key))]
         if nodes and not hits:
             names = sorted({name for node in nodes for name in weights[node.name]})
             raise SpecError(f"no node this rule picks has a parameter '{key}'", where.span,

@@ -87,5 +87,5 @@ def _scopes(scopes: Mapping[str, Scope], nodes: Mapping[str, Node], removed: Map
             continue
         inputs = tuple(r for r in (follow(ref, removed) for ref in scope.inputs) if r is not None)
         outputs = tuple(r for r in (follow(ref, removed) for ref in scope.outputs) if r is not None)
-        found[name] = replace(scope, inputs=inputs, outputs=outputs)
+        found[name] = scope._replace(inputs=inputs, outputs=outputs)
     return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -26,9 +26,9 @@ from archdsl.spec.yamlpos import Document, load_yaml
 from archdsl.spec.yamlpos import Path as YPath
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where a piece of a spec came from: a document and a path inside it."""
+class Source(NamedTuple):
+    """Where a piece of a spec came from: a document and a path inside it. (A NamedTuple: one
+    is made for each key an expansion looks at, and a tuple is made in C.)"""
 
     doc: Document
     path: YPath
