@@ -32,6 +32,14 @@ class Limits:
     expr_seq_len: int = 100_000
     """Longest list or string an expression may produce (elements of nested lists count too)."""
 
+    def __hash__(self) -> int:
+        # Limits are part of every expression memo key; hash the fields once, not per lookup.
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
     def with_overrides(self, overrides: dict[str, int]) -> Limits:
         """A copy with some limits changed; unknown names raise KeyError."""
         known = {f.name for f in fields(self)}

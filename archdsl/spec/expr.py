@@ -132,7 +132,11 @@ def _inputs(text: str, env: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | 
     found = []
     for name in _names(text):
         if name in env:
-            frozen = _freeze(env[name])
+            value = env[name]
+            if type(value) in _EXACT_SCALARS:  # the common case, frozen as _freeze would
+                found.append((name, (type(value), value)))
+                continue
+            frozen = _freeze(value)
             if frozen is None:
                 return None
             found.append((name, frozen))
@@ -157,6 +161,7 @@ def _pure(text: str, inputs: tuple[tuple[str, Any], ...], limits: Limits) -> Any
 
 
 _SCALARS = (int, float, str, bool, type(None))
+_EXACT_SCALARS = frozenset(_SCALARS)
 
 
 def _freeze(value: Any) -> Any:

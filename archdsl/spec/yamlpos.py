@@ -58,8 +58,15 @@ def load_yaml(text: str, file: str, limits: Limits) -> Document:
         )
     builder = Builder(file, limits)
     try:
-        for event in yaml.parse(text, Loader=PARSER):
-            builder.on(event)
+        parser = PARSER(text)
+        try:
+            # get_event() until None, as yaml.parse does, without its generator and check_event() per event
+            event = parser.get_event()
+            while event is not None:
+                builder.on(event)
+                event = parser.get_event()
+        finally:
+            parser.dispose()
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file, text) from None
     except yaml.reader.ReaderError as exc:
