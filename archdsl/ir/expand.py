@@ -202,6 +202,8 @@ class Expander:
                 self.op_attrs(op_name, body, item, env, frame, full)
             except ArchdslError as error:
                 raise ErrorGroup([arity, *(error.errors if isinstance(error, ErrorGroup) else [error])]) from None
+            except _Poisoned:
+                pass  # an attribute read a failed node, whose error is reported where it happened
             raise arity
         attrs = self.op_attrs(op_name, body, item, env, frame, full)
         return self.add_node(frame, local, op_name, attrs, refs, item.source)
