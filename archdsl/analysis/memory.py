@@ -30,13 +30,8 @@ def _storages(graph: Graph, sizes: dict[str, int]) -> tuple[dict[str, str], dict
     """Each node's storage root, and each root's size in bytes (its largest alias)."""
     root: dict[str, str] = {}
     size: dict[str, int] = {}
-    sharing: dict[tuple[str, int], bool] = {}  # by op and the attrs' identity (the graph keeps them alive)
     for node in graph:
-        key = (node.op, id(node.attrs))
-        shares = sharing.get(key)
-        if shares is None:
-            shares = sharing[key] = OPS[node.op].shares_input(node.attrs)
-        shares = shares and bool(node.inputs)
+        shares = bool(node.inputs) and OPS[node.op].shares_input(node.attrs)
         owner = root[node.inputs[0].node] if shares else node.name
         root[node.name] = owner
         size[owner] = max(size.get(owner, 0), sizes[node.name])
