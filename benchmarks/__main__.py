@@ -63,7 +63,7 @@ def _analysis(quick: bool) -> Section:
         return out
     for result in analysis.run(quick):
         row = Row.of("analysis", result, headline="resnet152 vs torchinfo" in result.name)
-        if "fvcore" in result.name or "command line" in result.name:  # asked for, without a target of ours
+        if result.name.startswith(("floor:", "command line")) or "fvcore" in result.name:  # context, no target of ours
             row = replace(row, target="–", met=None)
         out.rows.append(row)
     return out

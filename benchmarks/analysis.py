@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
+from pathlib import Path
 
 import archdsl
 from benchmarks.common import Result, cold_caches, format_table, machine, speedup
@@ -33,6 +35,36 @@ def reference(name: str):  # noqa: ANN201 - a torchvision model
     tv = load_spec(str(library_root() / f"{name}.yaml"), DEFAULT_LIMITS).torchvision
     kwargs = dict(tv.kwargs) if tv else {}
     return torchvision.models.get_model(tv.model if tv else name, **kwargs).eval()
+
+
+def spec_texts(path: Path) -> list[str]:
+    """The text of a spec file and of every file it extends or uses (read here with plain
+    PyYAML, independently of archdsl's loader)."""
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    named = ([data["extends"]] if "extends" in data else []) + list(data.get("use", []))
+    return [text, *(more for name in named for more in spec_texts(path.parent / name))]
+
+
+def pyyaml_floor(name: str) -> Callable[[], None]:
+    """PyYAML's fastest loader (libyaml's parser, PyYAML's constructor) on the spec's files and
+    nothing else: no positions, no validation, no expansion, no analysis. Any Python analyzer
+    that reads YAML with PyYAML pays at least this, so it shows how much of the 100× budget
+    the mandated parser alone uses."""
+    import yaml
+
+    from archdsl.spec.library import library_root
+
+    loader = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+    texts = spec_texts(library_root() / f"{name}.yaml")
+
+    def load() -> None:
+        for text in texts:
+            yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+
+    return load
 
 
 TORCHINFO_COMMAND = """
@@ -86,6 +118,9 @@ def run(quick: bool = False) -> list[Result]:
 
         results.append(speedup(f"analyze {name} vs torchinfo.summary", lambda name=name: analyse(name), torchinfo_summary, 100,
                                repeats, setup=cold_caches))
+        if name == "resnet152":
+            results.append(speedup(f"floor: PyYAML's yaml.load (libyaml) of {name}'s spec files alone vs torchinfo.summary",
+                                   pyyaml_floor(name), torchinfo_summary, 100, repeats))
         if not quick:
             results.append(speedup(f"analyze {name} vs fvcore FlopCountAnalysis", lambda name=name: analyse(name), fvcore_count, 10,
                                    repeats, setup=cold_caches))
