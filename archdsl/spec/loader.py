@@ -165,7 +165,8 @@ class _Loader:
                 raise SpecError(f"'{target}' is a directory, not a spec file")
             if not resolved.is_file():
                 raise SpecError(f"file '{target}' not found (looked in {path.parent}"
-                                + (" and the library)" if _is_bare(target) else ")"), hint=_nearest_file(target, resolved))
+                                + (" and the library)" if _in_library(target) else ")"),
+                                hint=_nearest_file(target, resolved))
             return self.load(resolved, chain + (here,))
         except ArchdslError as error:
             raise error.located(doc.span(where)) from None
@@ -245,13 +246,34 @@ def _is_bare(target: str) -> bool:
 
 
 def _locate(target: str, folder: Path) -> Path:
-    """The file `target` names: beside the naming file, else (a bare name) in the library."""
+    """The file `target` names: beside the naming file, else in the shipped library, where
+    `resnet50`, `blocks/resnet.yaml` and (for a bare name) `resnet` under `blocks/` all resolve,
+    so an installed package's blocks can be used from a spec anywhere."""
     resolved = (folder / target).resolve()
-    if not resolved.exists() and _is_bare(target):
-        shipped = library_root() / f"{target}.yaml"
+    if resolved.exists():
+        return resolved
+    for shipped in _library_candidates(target):
         if shipped.is_file():
             return shipped.resolve()
     return resolved
+
+
+def _library_candidates(target: str) -> list[Path]:
+    """Where `target` may sit in the library: none for an absolute path or one that climbs out (`..`)."""
+    if not _in_library(target):
+        return []
+    root = library_root()
+    found = [root / target]
+    if Path(target).suffix not in (".yaml", ".yml"):
+        found.append(root / f"{target}.yaml")
+        if _is_bare(target):
+            found.append(root / "blocks" / f"{target}.yaml")
+    return found
+
+
+def _in_library(target: str) -> bool:
+    path = Path(target)
+    return not path.is_absolute() and ".." not in path.parts
 
 
 def _nearest_file(target: str, resolved: Path) -> str | None:
@@ -259,8 +281,6 @@ def _nearest_file(target: str, resolved: Path) -> str | None:
 
     Names are compared without their suffix: a shared `.yaml` would make any two names look alike.
     """
-    if Path(target).name == target and resolved.stem in library_names():
-        return f"a library model is named without .yaml: `{resolved.stem}`"
     folder = resolved.parent
     files = {p.stem: p.name for p in folder.glob("*.y*ml")} if folder.is_dir() else {}
     if _is_bare(target):

@@ -105,6 +105,8 @@ def open_session(model: Any, provider: str = "cpu", allow_fallback: bool = False
     if threads:
         options.intra_op_num_threads = threads
     with _captured() as log:
+        if provider != "cpu":
+            _preload_cuda_libraries()
         try:
             session = ort.InferenceSession(data, options, providers=chain)
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises bare RuntimeErrors and Fails
@@ -118,6 +120,21 @@ def open_session(model: Any, provider: str = "cpu", allow_fallback: bool = False
             raise BackendError(message, hint=f"{reason}; use --provider cpu, or --allow-fallback to run anyway")
         result.notes.append(f"{message} ({reason})")
     return result
+
+
+def _preload_cuda_libraries() -> None:
+    """Load CUDA and cuDNN from the `nvidia-*` wheels torch installs: onnxruntime-gpu does not
+    search site-packages by itself, so without a system-wide CUDA the GPU providers would fail to
+    start with "libcublasLt.so... cannot open". Missing libraries are left for the session start
+    to report (with the loader's reason)."""
+    preload = getattr(ort, "preload_dlls", None)  # onnxruntime >= 1.21
+    if preload is None:
+        return
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints its warnings
+        try:
+            preload()
+        except OSError:
+            pass
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""`extends:`/`use:` targets: files beside the spec first, then library names; hints only for close names."""
+"""`extends:`/`use:` targets: files beside the spec first, then the shipped library; hints only for close names."""
 
 from __future__ import annotations
 
@@ -27,9 +27,35 @@ def test_a_file_beside_the_spec_wins_over_the_library(write_spec: Callable[..., 
     assert [node.op for node in model.graph.nodes.values()] == ["input", "flatten", "linear"]
 
 
+@pytest.mark.parametrize("target", ["resnet18.yaml", "./resnet18", "resnet18"])
+def test_a_library_model_is_found_with_or_without_its_suffix(write_spec: Callable[..., Path], target: str) -> None:
+    assert archdsl.load(write_spec(CHILD.format(target=target))).graph.nodes["fc"].attrs.out == 10
+
+
+USER = """archdsl: 1
+name: mine
+use: [{target}]
+params: {{block: basic, groups: 1, width_per_group: 64}}
+inputs: {{x: [64, 8, 8]}}
+graph:
+  - layer1: {{block: stage, with: {{planes: 16, blocks: 2}}}}
+"""
+
+
+@pytest.mark.parametrize("target", ["blocks/resnet.yaml", "blocks/resnet", "resnet"])
+def test_a_spec_anywhere_uses_the_library_blocks(write_spec: Callable[..., Path], target: str) -> None:
+    """An installed package's `specs/blocks/` serve specs outside the repository, as README's example does."""
+    model = archdsl.load(write_spec(USER.format(target=target)))
+    assert "layer1.1.conv2" in model.graph.nodes
+
+
+def test_a_path_that_climbs_out_is_not_looked_up_in_the_library(write_spec: Callable[..., Path]) -> None:
+    with pytest.raises(SpecError, match=r"file '\.\./resnet18.yaml' not found \(looked in [^)]*\)$"):
+        archdsl.load(write_spec(CHILD.format(target="../resnet18.yaml")))
+
+
 @pytest.mark.parametrize(("target", "hint"), [
     ("resnet5", "did you mean 'resnet50'?"),
-    ("resnet50.yaml", "a library model is named without .yaml: `resnet50`"),
     ("sibling_spek.yaml", "did you mean 'sibling_spec.yaml'?"),
     ("resnet5.yaml", None),  # 'syn.yaml' shares only the suffix: no hint
     ("zzzz", None),

@@ -99,7 +99,7 @@ def test_readme_lint_example_is_the_command_output(tmp_path: Path, monkeypatch: 
     from archdsl.cli import main
 
     text = README.read_text(encoding="utf-8")
-    spec = re.search(r"```yaml\n# demo.yaml\n(.*?)```", text, re.S)
+    spec = re.search(r"```yaml\n(# demo.yaml\n.*?)```", text, re.S)  # written as a reader would copy it
     shown = re.search(r"```\n\$ archdsl lint --strict demo.yaml\n(.*?)```", text, re.S)
     assert spec and shown, "README.md lost its lint example (demo.yaml and its output)"
     (tmp_path / "demo.yaml").write_text(spec[1], encoding="utf-8")
