@@ -7,9 +7,9 @@ Everything else keeps the spec's order.
 `inplace: true` in a spec asks an op to overwrite its input. The graph is a
 dataflow graph, so that is honoured only where no one can tell, autograd
 included: the op is the only reader of its input's storage (followed through
-views and earlier in-place ops), which is no graph input or output, and whose
-writer does not keep its result for the backward pass (relu, sigmoid, tanh,
-softmax do). Elsewhere the op runs out of place and `Schedule.out_of_place`
+views and earlier in-place ops), which is no graph input or output, which the op's other inputs
+do not also read (two views of one tensor), and whose writer does not keep its
+result for the backward pass (relu, sigmoid, tanh, softmax do). Elsewhere the op runs out of place and `Schedule.out_of_place`
 names it (the build summary reports it). Under the same conditions `add`
 writes into its first input (`a += b`, as torchvision's residual blocks do),
 which saves an allocation per residual join.
@@ -99,7 +99,9 @@ def _in_place(graph: Graph, order: tuple[str, ...], facts: Callable[[str], OpFac
             shared = members[source]
             others = {r for m in shared for r in readers[m]} - set(shared) - {name}
             saved = facts(graph.nodes[shared[0]].op).saves_result or any(_keeps_result(graph, m) for m in shared if m in done)
-            if not (others or saved or pinned & set(shared)):
+            # `a += b` with b a view of a's storage (two crops of one tensor) reads what it overwrites
+            read_while_written = any(storage.get(ref.node) == source for ref in node.inputs[1:])
+            if not (others or saved or read_while_written or pinned & set(shared)):
                 done.append(name)
             elif asked:
                 refused.append(name)

@@ -183,3 +183,26 @@ def test_residual_add_writes_into_its_first_input_and_gradients_stay_right(load_
     reference.square().sum().backward()
     torch.testing.assert_close(out, reference)
     torch.testing.assert_close(ours, (x.grad, module.conv.weight.grad))
+
+
+@pytest.mark.parametrize(("graph", "inputs", "reference"), [
+    ("""\
+  - c: {op: conv2d, out: 1, kernel: 1}
+  - a: {op: crop, size: [11, 11], offset: [1, 1]}
+  - b: {op: crop, from: c, size: [11, 11], offset: [0, 0]}
+  - s: {op: add, from: [a, b]}
+""", "{x: [1, 12, 12]}", lambda m, x: (lambda c: c[:, :, 1:, 1:] + c[:, :, :11, :11])(m.c(x))),
+    ("""\
+  - c: {op: linear, out: 4}
+  - p: {op: permute, dims: [0, 2, 1]}
+  - s: {op: add, from: [c, p]}
+""", "{x: [4, 4]}", lambda m, x: (lambda c: c + c.permute(0, 2, 1))(m.c(x))),
+])
+def test_add_never_writes_into_a_tensor_its_other_input_views(graph: str, inputs: str, reference: Any,
+                                                              load_text: Any, spec_text: Any) -> None:
+    """Both inputs view one storage: `a += b` would read what it has just overwritten."""
+    module, lowered = lower_with_info(load_text(spec_text(graph, inputs=inputs)), seed=0)
+    assert "s" not in lowered.schedule.in_place
+    x = torch.randn(2, *(int(d) for d in inputs.strip("{}x: []").split(", ")))
+    with torch.no_grad():
+        torch.testing.assert_close(module(x), reference(module, x))
