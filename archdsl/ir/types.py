@@ -5,6 +5,8 @@ from __future__ import annotations
 from math import prod
 from typing import NamedTuple
 
+from archdsl.errors import ShapeError
+
 BATCH = "N"
 """The symbolic batch dimension. Costs are reported at batch 1."""
 
@@ -34,7 +36,11 @@ class TensorType(NamedTuple):
 
     @property
     def spatial(self) -> tuple[int, ...]:
-        """The axes after batch and channel (for an N, C, ... layout)."""
+        """The axes after batch and channel (for an N, C, ... layout); a ShapeError when the batch
+        axis has been moved among them (by a permute)."""
+        if BATCH in self.shape[2:]:
+            raise ShapeError(f"expected an N×C×... input with the batch axis first, got {shape_text(self.shape)}",
+                             hint="a permute moved the batch axis N; permute it back to axis 0 before this op")
         return tuple(int(d) for d in self.shape[2:])
 
     def numel(self, batch: int = 1) -> int:
