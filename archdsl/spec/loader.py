@@ -283,6 +283,10 @@ def _nearest_file(target: str, resolved: Path) -> str | None:
     """
     folder = resolved.parent
     files = {p.stem: p.name for p in folder.glob("*.y*ml")} if folder.is_dir() else {}
+    shipped = library_root() / Path(target).parent
+    if _in_library(target) and shipped.is_dir() and not _is_bare(target):  # blocks/resnt.yaml
+        prefix = "" if shipped == library_root() else f"{Path(target).parent.as_posix()}/"
+        files.update({p.stem: prefix + p.name for p in shipped.glob("*.y*ml") if p.stem not in files})
     if _is_bare(target):
         files.update({name: name for name in library_names() if name not in files})
     stem = closest(resolved.stem, files)

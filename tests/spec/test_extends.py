@@ -57,7 +57,8 @@ def test_a_path_that_climbs_out_is_not_looked_up_in_the_library(write_spec: Call
 @pytest.mark.parametrize(("target", "hint"), [
     ("resnet5", "did you mean 'resnet50'?"),
     ("sibling_spek.yaml", "did you mean 'sibling_spec.yaml'?"),
-    ("resnet5.yaml", None),  # 'syn.yaml' shares only the suffix: no hint
+    ("resnet5.yaml", "did you mean 'resnet50.yaml'?"),  # the library's, which that name would find
+    ("qqqqq.yaml", None),  # 'syn.yaml' shares only the suffix: no hint
     ("zzzz", None),
 ])
 def test_a_missing_target_hints_only_at_close_names(write_spec: Callable[..., Path], target: str, hint: Any) -> None:
