@@ -1,7 +1,7 @@
 """Activation memory: peak for inference by liveness, and what training keeps.
 
 Views (flatten, reshape, split, ...) and in-place ops share their input's
-storage; a storage is live from the node that allocates it until the last
+storage, and so, at inference, do dropout and drop path (eval mode returns the input); a storage is live from the node that allocates it until the last
 node that reads it or any of its aliases (graph outputs stay live to the end).
 """
 
@@ -26,16 +26,23 @@ class Memory:
     """The node at which the inference peak happens."""
 
 
-def _storages(graph: Graph, sizes: dict[str, int]) -> tuple[dict[str, str], dict[str, int]]:
-    """Each node's storage root, and each root's size in bytes (its largest alias)."""
+def _storages(graph: Graph, sizes: dict[str, int]) -> tuple[dict[str, str], dict[str, int], dict[str, str], dict[str, int]]:
+    """Each node's storage root and each root's size in bytes (its largest alias): for training,
+    then for inference, where dropout returns its input itself."""
     root: dict[str, str] = {}
     size: dict[str, int] = {}
+    eval_root: dict[str, str] = {}
+    eval_size: dict[str, int] = {}
     for node in graph:
-        shares = bool(node.inputs) and OPS[node.op].shares_input(node.attrs)
+        op = OPS[node.op]
+        shares = bool(node.inputs) and op.shares_input(node.attrs)
         owner = root[node.inputs[0].node] if shares else node.name
         root[node.name] = owner
         size[owner] = max(size.get(owner, 0), sizes[node.name])
-    return root, size
+        eval_owner = eval_root[node.inputs[0].node] if shares or (node.inputs and op.eval_alias) else node.name
+        eval_root[node.name] = eval_owner
+        eval_size[eval_owner] = max(eval_size.get(eval_owner, 0), sizes[node.name])
+    return root, size, eval_root, eval_size
 
 
 def peak_activation(graph: Graph, keep: frozenset[str], root: dict[str, str], size: dict[str, int]) -> tuple[int, str]:
@@ -66,6 +73,6 @@ def peak_activation(graph: Graph, keep: frozenset[str], root: dict[str, str], si
 
 def memory(graph: Graph, inference: frozenset[str], activation_bytes: dict[str, int]) -> Memory:
     """Inference peak over `inference` nodes; training storage over the whole graph."""
-    root, size = _storages(graph, activation_bytes)
-    peak, at = peak_activation(graph, inference, root, size)
+    root, size, eval_root, eval_size = _storages(graph, activation_bytes)
+    peak, at = peak_activation(graph, inference, eval_root, eval_size)
     return Memory(peak_inference=peak, training=sum(size.values()), peak_step=at)

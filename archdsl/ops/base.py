@@ -168,6 +168,10 @@ class Op:
     view: ClassVar[bool] = False
     """Whether the output is a view of the input's storage (flatten, reshape, split, ...)."""
 
+    eval_alias: ClassVar[bool] = False
+    """Whether, in eval mode, the output is the input tensor itself (dropout, drop path): no
+    storage of its own at inference, a new tensor in training."""
+
     def shares_input(self, attrs: Any) -> bool:
         """Whether the output lives in its first input's storage (a view or in place)."""
         return self.view or self.in_place(attrs)

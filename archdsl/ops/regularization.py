@@ -28,6 +28,7 @@ class _Dropout(Op):
 
     family = "regularization"
     Attrs = DropoutAttrs
+    eval_alias = True  # nn.Dropout and stochastic depth return their input unchanged in eval mode
     rank: ClassVar[int | None] = None
     """The required input rank, or None for any."""
 

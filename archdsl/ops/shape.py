@@ -176,6 +176,7 @@ class IndexSelect(_Shape):
     name = "index_select"
     shape_formula = "size along dim → len(index)"
     Attrs = IndexSelectAttrs
+    view = False  # a gather: torch.index_select copies into new storage
 
     def infer(self, a: IndexSelectAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:
         x = inputs[0]

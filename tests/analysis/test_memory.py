@@ -71,3 +71,29 @@ outputs:
     totals = model.analyze().totals
     assert totals.peak_activation_bytes == 2 * MAP
     assert totals.training_activation_bytes == 3 * MAP + 16 * MAP
+
+
+def test_dropout_is_its_input_at_inference_and_a_new_tensor_in_training(load_text) -> None:
+    model = load_text(HEADER + """
+graph:
+  - a: {op: conv2d, out: 4, kernel: 3, padding: 1}
+  - d: {op: dropout, p: 0.5}
+  - p: {op: drop_path, p: 0.2}
+  - b: {op: conv2d, out: 4, kernel: 3, padding: 1}
+""")
+    totals = model.analyze().totals
+    # eval mode: a, d and p are one storage, so the peak is at b (a and b live), not a + d
+    assert totals.peak_activation_bytes == 2 * MAP
+    # training: dropout and drop path each make a new tensor (x, a, d, p, b)
+    assert totals.training_activation_bytes == 5 * MAP
+
+
+def test_index_select_copies(load_text) -> None:
+    model = load_text(HEADER + """
+graph:
+  - s: {op: index_select, index: [3, 2, 1, 0], dim: 1}
+  - a: {op: conv2d, out: 4, kernel: 3, padding: 1}
+""")
+    # x and its gathered copy are both live while s runs, then s and a
+    assert model.analyze().totals.peak_activation_bytes == 2 * MAP
+    assert model.analyze().totals.training_activation_bytes == 3 * MAP
