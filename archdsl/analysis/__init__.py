@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from archdsl.analysis.cost import NodeCost, node_costs
 from archdsl.analysis.memory import Memory, memory
 from archdsl.analysis.receptive import ReceptiveFields, receptive_fields
-from archdsl.analysis.schedule import inference_nodes
+from archdsl.analysis.schedule import inference_nodes, train_only_nodes
 from archdsl.ir.graph import Graph
 
 
@@ -35,6 +35,8 @@ class Analysis:
     memory: Memory
     inference: frozenset[str]
     totals: Totals
+    train_only: frozenset[str] = frozenset()
+    """Nodes only train-only outputs read (not the nodes no output reads: those never run)."""
 
 
 def analyze(graph: Graph) -> Analysis:
@@ -52,7 +54,7 @@ def analyze(graph: Graph) -> Analysis:
         peak_activation_bytes=mem.peak_inference,
         training_activation_bytes=mem.training,
     )
-    return Analysis(graph, costs, receptive_fields(graph), mem, inference, totals)
+    return Analysis(graph, costs, receptive_fields(graph), mem, inference, totals, train_only_nodes(graph, inference))
 
 
 __all__ = ["Analysis", "Totals", "analyze"]

@@ -60,7 +60,7 @@ def _node_row(analysis: Analysis, name: str) -> Row:
         params=cost.params,
         macs=cost.macs,
         field=analysis.fields.fields[name],
-        train_only=name not in analysis.inference and node.op != "input",
+        train_only=name in analysis.train_only,
     )
 
 
@@ -70,6 +70,8 @@ def _scope_row(analysis: Analysis, scope_name: str, members: list[Node]) -> Row:
     scope = graph.scopes[scope_name]
     out: Ref = scope.outputs[0] if scope.outputs else Ref(members[-1].name)
     kind = scope.block or scope.kind
+    train_only = all(n.name in analysis.train_only for n in members)
+    running = analysis.train_only if train_only else analysis.inference
     return Row(
         name=scope_name,
         op=f"{scope.kind}:{kind}" if scope.block else scope.kind,
@@ -77,9 +79,10 @@ def _scope_row(analysis: Analysis, scope_name: str, members: list[Node]) -> Row:
         inputs=tuple(str(r) for r in scope.inputs),
         shape=graph.type_of(out).shape,
         params=sum(analysis.costs[n.name].params for n in members),
-        macs=sum(analysis.costs[n.name].macs for n in members if n.name in analysis.inference),
+        # what the row's nodes run: a train-only scope's in training, any other's at inference
+        macs=sum(analysis.costs[n.name].macs for n in members if n.name in running),
         field=analysis.fields.fields[out.node],
-        train_only=all(n.name not in analysis.inference for n in members),
+        train_only=train_only,
     )
 
 

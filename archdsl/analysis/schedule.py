@@ -13,9 +13,13 @@ def inference_nodes(graph: Graph) -> frozenset[str]:
     return _feeding(graph, [o.ref.node for o in graph.outputs.values() if not o.train_only])
 
 
-def train_only_nodes(graph: Graph) -> frozenset[str]:
-    """Nodes computed only for train-only outputs (e.g. auxiliary classifiers)."""
-    return _feeding(graph, [o.ref.node for o in graph.outputs.values()]) - inference_nodes(graph)
+def train_only_nodes(graph: Graph, inference: frozenset[str] | None = None) -> frozenset[str]:
+    """Nodes computed only for train-only outputs (e.g. auxiliary classifiers); `inference`
+    is `inference_nodes(graph)` when the caller has it already."""
+    trained = [o.ref.node for o in graph.outputs.values() if o.train_only]
+    if not trained:
+        return frozenset()
+    return _feeding(graph, trained) - (inference_nodes(graph) if inference is None else inference)
 
 
 def _feeding(graph: Graph, targets: list[str]) -> frozenset[str]:

@@ -25,7 +25,7 @@ def _reaching_outputs(ctx: Context) -> set[str]:
     return found
 
 
-@rule("dead-node", "its output reaches no graph output: it is computed (and its weights trained) for nothing")
+@rule("dead-node", "its output reaches no graph output: no backend runs it, and its weights are never trained")
 def dead_nodes(ctx: Context) -> Iterator[Hit]:
     live = _reaching_outputs(ctx)
     dead = {n.name for n in ctx.graph if n.name not in live and n.op != "input"}

@@ -91,9 +91,16 @@ class Builder:
         for node in self.ir:
             self.lower(node)
         output = self.fx.output(self.structure(self.ir.outputs))
+        # Made before the dead nodes go: GraphModule copies only the modules its graph calls,
+        # and a dead node's weights still belong in the state_dict, in the spec's order.
         module = fx.GraphModule(self.root, self.fx, class_name=self.ir.name)
+        for name in reversed(self.ir.nodes):  # consumers before producers: each is unused when erased
+            if name in self.schedule.dead:
+                for fx_node in reversed(self.owned.get(name, [])):
+                    self.fx.erase_node(fx_node)
         if self.schedule.train_only:
             self.split_modes(output)
+        if self.schedule.train_only or self.schedule.dead:
             module.recompile()
         return module
 

@@ -2,7 +2,7 @@
 
 Nodes that feed only train-only outputs (GoogLeNet's auxiliary heads) go last,
 after an early `return` taken in eval mode, so inference never computes them.
-Everything else keeps the spec's order.
+Everything else keeps the spec's order; nodes no output reads are not run at all.
 
 `inplace: true` in a spec asks an op to overwrite its input. The graph is a
 dataflow graph, so that is honoured only where no one can tell, autograd
@@ -50,6 +50,9 @@ class Schedule:
     """Nodes whose op runs in place."""
     out_of_place: tuple[str, ...]
     """Nodes the spec marks `inplace` that run out of place to keep results right."""
+    dead: frozenset[str] = frozenset()
+    """Nodes no output reads (lint's dead-node): their modules exist, but forward never runs them,
+    as the analysis (whose MACs leave them out) and the ONNX export (which drops them) assume."""
 
 
 def make_schedule(graph: Graph, facts: Callable[[str], OpFacts]) -> Schedule:
@@ -57,7 +60,9 @@ def make_schedule(graph: Graph, facts: Callable[[str], OpFacts]) -> Schedule:
     train_only = _train_only(graph)
     order = tuple(n for n in graph.nodes if n not in train_only) + tuple(n for n in graph.nodes if n in train_only)
     in_place, refused = _in_place(graph, order, facts)
-    return Schedule(order, frozenset(train_only), frozenset(in_place), tuple(refused))
+    read = _ancestors(graph, [o.ref for o in graph.outputs.values()])
+    dead = frozenset(n.name for n in graph if n.name not in read and n.op != "input")
+    return Schedule(order, frozenset(train_only), frozenset(in_place), tuple(refused), dead)
 
 
 def _ancestors(graph: Graph, refs: list[Ref]) -> set[str]:

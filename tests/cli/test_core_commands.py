@@ -48,6 +48,21 @@ def test_analyze_depth_rolls_up_scopes(capsys) -> None:
     assert sum(r["params"] for r in rows.values()) == json.loads(out)["totals"]["params"]
 
 
+@pytest.mark.parametrize("model", ["googlenet", "inception_v3"])
+def test_roll_ups_add_up_to_their_members_at_every_depth(capsys, model: str) -> None:
+    """Train-only heads (the auxiliary classifiers) included: a rolled-up row's MACs and params
+    are its members' sums, so every depth gives the same sums of each kind of row."""
+    sums = set()
+    for depth in ("0", "1", "2", None):
+        _, out, _ = run(capsys, "analyze", model, "--format", "json", *(("--depth", depth) if depth else ()))
+        nodes = json.loads(out)["nodes"]
+        sums.add(tuple(sum(n[key] for n in nodes if n["train_only"] is train) for key in ("macs", "params")
+                       for train in (False, True)))
+    assert len(sums) == 1
+    (inference_macs, train_macs, *_), = sums
+    assert train_macs > 0 and inference_macs == json.loads(out)["totals"]["macs"]
+
+
 def test_analyze_csv_and_markdown_and_table(capsys) -> None:
     _, out, _ = run(capsys, "analyze", "resnet18", "--format", "csv")
     table = list(csv.DictReader(io.StringIO(out)))

@@ -206,3 +206,19 @@ def test_add_never_writes_into_a_tensor_its_other_input_views(graph: str, inputs
     x = torch.randn(2, *(int(d) for d in inputs.strip("{}x: []").split(", ")))
     with torch.no_grad():
         torch.testing.assert_close(module(x), reference(module, x))
+
+
+def test_a_node_no_output_reads_keeps_its_weights_and_never_runs(load_text: Any, spec_text: Any) -> None:
+    """As the analysis counts it (no MACs) and the ONNX export drops it; lint warns about it."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = load_text(spec_text("""\
+  - side: {op: conv2d, out: 8, kernel: 3}
+  - main: {op: conv2d, from: x, out: 4, kernel: 1}
+""", inputs="{x: [3, 16, 16]}"))
+    module = model.to_torch().eval()
+    assert list(module.state_dict()) == ["side.weight", "side.bias", "main.weight", "main.bias"]
+    with FlopCounterMode(display=False) as counter:
+        module(torch.randn(1, 3, 16, 16))
+    assert counter.get_total_flops() // 2 == model.analyze().totals.macs == 4 * 16 * 16 * 3
+    assert "side" not in model.analyze().train_only  # not a train-only head: it never runs
