@@ -196,7 +196,16 @@ def register(cls: type[Op]) -> type[Op]:
 def infer_types(op_name: str, attrs: OpAttrs, inputs: tuple[TensorType, ...]) -> tuple[TensorType, ...]:
     """The op's output types. Shape rules are pure, so repeated blocks (and the re-checks after
     each rewrite pass) infer each distinct case once."""
-    return tuple(OPS[op_name].infer(attrs, list(inputs)))
+    outputs = tuple(OPS[op_name].infer(attrs, list(inputs)))
+    for output in outputs:
+        if any(d != BATCH and d > MAX_SIZE for d in output.shape):
+            raise ShapeError(f"output size {shape_text(output.shape)} exceeds {MAX_SIZE:,} (2^63 - 1) elements along an axis, "
+                             "more than any framework can index")
+    return outputs
+
+
+MAX_SIZE = 2**63 - 1
+"""The largest size of one axis: torch and ONNX index with int64."""
 
 
 def get_op(name: str) -> Op:

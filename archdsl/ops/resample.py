@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from math import floor
+from math import floor, isfinite
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -114,7 +114,10 @@ class Upsample(Op):
         if a.size is not None:
             size = tuple(int(s) for s in per_axis(a.size, n, "size"))
         else:
-            size = tuple(floor(float(d) * s) for d, s in zip(x.spatial, self.scales(a, n), strict=True))  # type: ignore[operator]
+            scaled = [float(d) * s for d, s in zip(x.spatial, self.scales(a, n), strict=True)]  # type: ignore[operator]
+            if not all(map(isfinite, scaled)):
+                raise ShapeError(f"scale {a.scale} makes an infinite size from {shape_text(x.shape)}", attr="scale")
+            size = tuple(map(floor, scaled))
         spatial_positive(size, self.name)
         return [x.with_shape((*x.shape[:2], *size))]
 

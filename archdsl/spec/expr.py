@@ -313,7 +313,7 @@ class _Evaluator:
         index = self.visit_index(node.slice)
         try:
             return value[index]
-        except (TypeError, IndexError, KeyError) as exc:
+        except (TypeError, IndexError, KeyError, ValueError) as exc:  # ValueError: a slice step of 0
             raise self.fail(f"cannot index: {exc}") from None
 
     def visit_index(self, node: ast.expr) -> Any:
