@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -13,6 +14,7 @@ from archdsl.limits import Limits
 from archdsl.spec.library import library_names, library_root, resolve_spec
 from archdsl.spec.params import parse_decl
 from archdsl.spec.schema import (
+    IDENTIFIER,
     BlockDecl,
     InitRuleDecl,
     InputDecl,
@@ -197,6 +199,10 @@ class _Loader:
             spec.torchvision = TorchvisionRef(model=tv) if isinstance(tv, str) else tv
         self.apply_params(spec, model.params, root.at("params"))
         for name, raw in model.inputs.items():
+            if not IDENTIFIER.match(name) or keyword.iskeyword(name) or name == "self":
+                raise SpecError(f"invalid input name {name!r}: it becomes an argument of forward() and an ONNX input",
+                                root.at("inputs", name).span,
+                                hint="use letters, digits and _, not starting with a digit, and no Python keyword or `self`")
             decl = raw if isinstance(raw, InputDecl) else InputDecl(shape=raw)
             spec.inputs[name] = decl
             spec.input_sources[name] = root.at("inputs", name)

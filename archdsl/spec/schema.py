@@ -8,6 +8,7 @@ op's own attribute model.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -203,6 +204,18 @@ class SpecFile(Strict):
     init: list[InitRuleDecl] = Field(default_factory=list, description="initialisation rules; later ones override earlier")
     plugins: list[str] = Field(default_factory=list, description="plugin modules defining ops (imported only with --allow-plugins)")
     lint: LintDecl | None = Field(None, description="lint rules switched off for this file (the whole model in the spec linted)")
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str | None) -> str | None:
+        if value is not None and not IDENTIFIER.match(value):
+            raise ValueError("a model name is letters, digits and _, not starting with a digit: "
+                             "it names the generated torch class and the default output files")
+        return value
+
+
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 SCHEMA_KEYS: frozenset[str] = frozenset(
