@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from archdsl.errors import BackendError
 from archdsl.ops import OPS
 from backends.onnx.dtypes import numpy_dtype
 from backends.onnx.rules.common import ints
@@ -19,9 +20,24 @@ from backends.onnx.table import Site, emits
 
 
 def _window(site: Site) -> dict[str, Any]:
-    kernel, stride, padding, _ = OPS[site.node.op].geometry(site.attrs)  # type: ignore[attr-defined]
-    return {"kernel_shape": list(kernel), "strides": list(stride), "pads": [*padding, *padding],
-            "ceil_mode": int(site.attrs.ceil_mode)}
+    kernel, stride, padding, dilation = OPS[site.node.op].geometry(site.attrs)  # type: ignore[attr-defined]
+    window = {"kernel_shape": list(kernel), "strides": list(stride), "pads": [*padding, *padding],
+              "ceil_mode": int(site.attrs.ceil_mode)}
+    sizes, outs = site.inputs[0].spatial, site.outputs[0].spatial
+    spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
+    if site.attrs.ceil_mode and any(
+        -(-(n + 2 * p - e) // s) + 1 != o for n, p, e, s, o in zip(sizes, padding, spans, stride, outs, strict=True)
+    ):
+        # PyTorch drops a last window that would start in the right padding; ONNX's ceil_mode
+        # keeps it. Floor mode with the end padding that makes exactly PyTorch's windows agrees.
+        ends = [max(0, (o - 1) * s + e - n - p) for n, p, e, s, o in zip(sizes, padding, spans, stride, outs, strict=True)]
+        if getattr(site.attrs, "count_include_pad", False) and any(end > p for end, p in zip(ends, padding, strict=True)):
+            raise BackendError(
+                "ONNX cannot express this average pool: with ceil_mode and count_include_pad, PyTorch divides its "
+                "last window by the part inside the padding, and ONNX would count the extra padding too",
+                site.node.span, site.node.name, hint="set count_include_pad: false, or ceil_mode: false with more padding")
+        window.update(pads=[*padding, *ends], ceil_mode=0)
+    return window
 
 
 def _maxpool(site: Site, x: list[str]) -> list[str]:

@@ -96,6 +96,10 @@ CASES = [
     Case("maxpool1d", one("{op: maxpool1d, kernel: 3, stride: 2, padding: 1, ceil_mode: true}"), X3),
     Case("maxpool2d", one("{op: maxpool2d, kernel: [3, 2], stride: 1, padding: [1, 0], dilation: [1, 2]}")),
     Case("maxpool2d-ceil", one("{op: maxpool2d, kernel: 3, stride: 2, ceil_mode: true}"), "{x: [3, 8, 10]}"),
+    # PyTorch drops the last ceil_mode window, which would start in the right padding (5 → 3, not 4)
+    Case("maxpool2d-ceil-drops", one("{op: maxpool2d, kernel: 2, stride: 2, padding: 1, ceil_mode: true}"), "{x: [3, 5, 5]}"),
+    Case("maxpool1d-ceil-drops", one("{op: maxpool1d, kernel: 2, stride: 2, padding: 1, ceil_mode: true}"), "{x: [3, 5]}"),
+    Case("avgpool2d-ceil-drops", one("{op: avgpool2d, kernel: 2, stride: 2, padding: 1, ceil_mode: true}"), "{x: [3, 5, 7]}"),
     Case("avgpool1d", one("{op: avgpool1d, kernel: 4}"), X3),
     Case("avgpool2d", one("{op: avgpool2d, kernel: 3, stride: 2, padding: 1, ceil_mode: true, count_include_pad: false}")),
     Case("avgpool2d-count-pad", one("{op: avgpool2d, kernel: 3, stride: 2, padding: 1, ceil_mode: true}"), "{x: [3, 8, 10]}"),
