@@ -13,7 +13,7 @@ from pydantic import Field
 
 from archdsl.errors import ShapeError
 from archdsl.ir.types import BATCH, Dim, TensorType, shape_text
-from archdsl.ops.base import Int, NoAttrs, Op, OpAttrs, Receptive, ReceptiveStep, axis, register
+from archdsl.ops.base import Int, NoAttrs, Op, OpAttrs, Receptive, ReceptiveStep, axis, expect_float, register
 from archdsl.ops.regularization import Probability
 
 
@@ -91,6 +91,7 @@ class Mean(_Join):
 
     def infer(self, a: MeanAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:
         dtype = same_dtype(inputs, self.name)
+        expect_float(inputs[0])  # an average of integers has no integer type (torch refuses it)
         for x in inputs[1:]:
             if x.shape != inputs[0].shape:
                 raise ShapeError(f"mean needs equal shapes, got {shape_text(inputs[0].shape)} and {shape_text(x.shape)}")

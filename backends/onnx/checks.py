@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+import re
+
 import onnx
 from onnx import shape_inference
 
+from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Ref
 from archdsl.ir.types import BATCH
 from backends.onnx.builder import port_name
 from backends.onnx.emit import output_names
 
 
-def check(model: onnx.ModelProto | bytes) -> None:
-    """onnx.checker with full_check (strict shape inference); a failure is a bug in the emitter.
-    Give the serialized bytes when you have them: the checker would serialize the model again."""
-    onnx.checker.check_model(model, full_check=True)
+def check(model: onnx.ModelProto | bytes, graph: Graph | None = None) -> None:
+    """onnx.checker with full_check (strict shape inference). Give the serialized bytes when you
+    have them: the checker would serialize the model again. With `graph`, a rejection is a
+    BackendError located at the spec node ONNX names (a dtype an ONNX op has no kernel for,
+    such as a bfloat16 Conv); without it, the checker's own exception."""
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except (onnx.checker.ValidationError, shape_inference.InferenceError) as exc:
+        if graph is None:
+            raise
+        raise rejection(graph, str(exc)) from None
+
+
+def rejection(graph: Graph, message: str) -> BackendError:
+    """The checker's message, located at the node it names (`node name: layer1.0.conv1`)."""
+    named = re.search(r"node name: ([^)\s]+)\)", message)
+    node = graph.nodes.get(named[1]) if named else None
+    reason = message.strip().splitlines()[-1] if message.strip() else "invalid model"
+    reason = re.sub(r"^\[[A-Za-z]+\] \(op_type:[^)]*\): ", "", reason)
+    if node is None:
+        return BackendError(f"ONNX rejects the exported model: {reason}")
+    return BackendError(f"ONNX rejects '{node.name}' ({node.op}): {reason}", node.span, node.name,
+                        hint="ONNX operators accept fewer dtypes than torch; float32 or float16 inputs export")
 
 
 def inferred_shapes(model: onnx.ModelProto) -> dict[str, tuple[int | str | None, ...]]:

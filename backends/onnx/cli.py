@@ -34,7 +34,7 @@ def write_model(model: Model, args: argparse.Namespace, output: str | None) -> s
     started = time.perf_counter()
     result = exported(model, ExportOptions(**export_options(args)))
     data = result.to_bytes()
-    check(data)
+    check(data, model.graph)
     proto = result.model  # the header fields the summary reads; its initializers hold no data
     if output:
         write_atomic(output, data)

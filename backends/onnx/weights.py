@@ -103,7 +103,12 @@ def _state_dict(loaded: Any, path: Path) -> Mapping[str, Any]:
 def as_array(value: Any) -> np.ndarray:
     """A numpy array of a numpy array or a (CPU or GPU) torch tensor, without copying where possible."""
     if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
+        import torch  # a tensor is here, so torch is loaded already; emission without one never gets here
+
+        value = value.detach().cpu()
+        if value.dtype == torch.bfloat16:  # numpy has no bfloat16: reinterpret the bits as ml_dtypes'
+            return value.view(torch.int16).numpy().view(numpy_dtype("bfloat16"))
+        value = value.numpy()
     return np.asarray(value)
 
 

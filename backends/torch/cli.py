@@ -62,7 +62,13 @@ def _run(model: Model, module: fx.GraphModule, training: bool, batch: int) -> st
     module.train(training)
     started = time.perf_counter()
     with torch.no_grad():
-        result = module(*inputs.values())
+        try:
+            result = module(*inputs.values())
+        except RuntimeError as exc:  # an op torch has no kernel for (a dtype, a device)
+            raise BackendError(f"the built module fails on a random input in {'train' if training else 'eval'} mode: "
+                               f"{str(exc).strip().splitlines()[0]}",
+                               hint="rerun with --debug for the traceback") from exc
+
     seconds = time.perf_counter() - started
     module.eval()
     outputs = {n: o for n, o in model.graph.outputs.items() if training or not o.train_only}
