@@ -26,23 +26,18 @@ class Memory:
     """The node at which the inference peak happens."""
 
 
-def _storages(graph: Graph, sizes: dict[str, int]) -> tuple[dict[str, str], dict[str, int], dict[str, str], dict[str, int]]:
-    """Each node's storage root and each root's size in bytes (its largest alias): for training,
-    then for inference, where dropout returns its input itself."""
+def _storages(graph: Graph, sizes: dict[str, int], inference: bool = False) -> tuple[dict[str, str], dict[str, int]]:
+    """Each node's storage root, and each root's size in bytes (its largest alias); with
+    `inference`, dropout and drop path share their input's, as eval mode returns the input."""
     root: dict[str, str] = {}
     size: dict[str, int] = {}
-    eval_root: dict[str, str] = {}
-    eval_size: dict[str, int] = {}
     for node in graph:
         op = OPS[node.op]
-        shares = bool(node.inputs) and op.shares_input(node.attrs)
+        shares = bool(node.inputs) and (op.shares_input(node.attrs) or inference and op.eval_alias)
         owner = root[node.inputs[0].node] if shares else node.name
         root[node.name] = owner
         size[owner] = max(size.get(owner, 0), sizes[node.name])
-        eval_owner = eval_root[node.inputs[0].node] if shares or (node.inputs and op.eval_alias) else node.name
-        eval_root[node.name] = eval_owner
-        eval_size[eval_owner] = max(eval_size.get(eval_owner, 0), sizes[node.name])
-    return root, size, eval_root, eval_size
+    return root, size
 
 
 def peak_activation(graph: Graph, keep: frozenset[str], root: dict[str, str], size: dict[str, int]) -> tuple[int, str]:
@@ -73,6 +68,10 @@ def peak_activation(graph: Graph, keep: frozenset[str], root: dict[str, str], si
 
 def memory(graph: Graph, inference: frozenset[str], activation_bytes: dict[str, int]) -> Memory:
     """Inference peak over `inference` nodes; training storage over the whole graph."""
-    root, size, eval_root, eval_size = _storages(graph, activation_bytes)
+    root, size = _storages(graph, activation_bytes)
+    if any(OPS[op].eval_alias for op in {node.op for node in graph}):  # else inference shares the same way
+        eval_root, eval_size = _storages(graph, activation_bytes, inference=True)
+    else:
+        eval_root, eval_size = root, size
     peak, at = peak_activation(graph, inference, eval_root, eval_size)
     return Memory(peak_inference=peak, training=sum(size.values()), peak_step=at)

@@ -7,18 +7,22 @@ Networks", Distill 2019 (eqs. for r_0, S_0 and u_0):
     start_out = start_in - padding × stride_in
 
 Output unit v of a node sees input positions [start + v·stride, start + v·stride
-+ size - 1]. Transposed convolution and upsampling enter as fractional strides
-(see `Window.transposed`). Where paths merge, the field is the union of the
-branches' fields (the max size when they are centred alike); different strides
-or centres are reported as warnings. A branch without a field (a squeeze-excitation
-gate computed from global pooling) does not end the field of the branches it
-rescales: the reported field is the local window, as the literature reports it. A node whose output depends on the whole
-input (global pooling, flatten) has no field (None).
++ size - 1]. Transposed convolution and upsampling have fractional strides (see
+`Window.transposed`): their output units read whole input units, some more than
+others, so past such an op the field is tracked unit by unit over one period
+(`AxisField`), which keeps sizes and starts exact integers of input pixels. Where
+paths merge, the field is the union of the branches' fields, unit by unit;
+different strides or centres are reported as warnings. A branch without a field (a
+squeeze-excitation gate computed from global pooling) does not end the field of the
+branches it rescales: the reported field is the local window, as the literature
+reports it. A node whose output depends on the whole input (global pooling,
+flatten) has no field (None).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -30,25 +34,96 @@ from archdsl.ops import OPS, Op, OpAttrs, Receptive, Window
 
 
 class AxisField(NamedTuple):
-    """The receptive field of output unit 0 along one spatial axis, in input pixels.
-    (A NamedTuple: hundreds are made per model, and a tuple is cheap to make and compare.)"""
+    """The receptive field along one spatial axis, in input pixels, exact for every output unit.
 
-    size: Fraction | int
-    stride: Fraction | int
-    start: Fraction | int
+    Unit v = q·period + m sees input pixels [lo[m] + q·advance, hi[m] + q·advance]. Integer
+    strides keep the period at 1, and then the fields are the paper's (size hi − lo + 1, stride
+    `advance`, start lo). A fractional stride (transposed convolution, upsampling) makes the
+    units within a period read different numbers of pixels: tracking them one by one keeps the
+    size exact where adding fractional window sizes would overstate it (a ×8 transposed conv
+    after a stride-8 conv reads 2 of its units, not 2.875). (A NamedTuple: hundreds are made
+    per model, and a tuple is cheap to make and compare.)"""
+
+    lo: tuple[int, ...]
+    hi: tuple[int, ...]
+    """hi < lo: the unit reads no input pixel (a zero a transposed conv inserts)."""
+    advance: int
+    centre2: Fraction | int = 0
+    """Twice the centre of unit 0's field under the continuous coordinate map (the paper's
+    recurrence, fractional past upsampling), which is what aligning branches means: FCN's
+    crop offsets align these, while the centres of the integer pixel sets can differ by half a unit."""
+
+    @property
+    def period(self) -> int:
+        return len(self.lo)
 
     @property
     def pixels(self) -> int:
         """How many input pixels one output unit can see (the max over units)."""
-        return math.floor(self.size - 1) + 1
+        return max((last - first + 1 for first, last in zip(self.lo, self.hi, strict=True) if last >= first), default=0)
 
     @property
-    def center(self) -> Fraction:
-        return self.start + (self.size - 1) / 2
+    def stride(self) -> Fraction | int:
+        """Input pixels per output unit, on average (the effective stride)."""
+        return self.advance if len(self.lo) == 1 else Fraction(self.advance, len(self.lo))
+
+    @property
+    def start(self) -> int:
+        """The first input pixel output unit 0 sees (negative: in the padding)."""
+        return self.lo[0]
+
+    def first(self, unit: int) -> int:
+        q, m = divmod(unit, len(self.lo))
+        return self.lo[m] + q * self.advance
+
+    def last(self, unit: int) -> int:
+        q, m = divmod(unit, len(self.hi))
+        return self.hi[m] + q * self.advance
 
     def step(self, window: Window) -> AxisField:
-        size, stride, start = self
-        return AxisField(size + (window.kernel - 1) * stride, stride * window.stride, start - window.padding * stride)
+        """The field after an op whose unit v reads this field's units in window (see Window)."""
+        kernel, stride, padding = window.kernel, window.stride, window.padding
+        lo, hi, advance, centre2 = self
+        if len(lo) == 1 and hi[0] >= lo[0] and type(kernel) is int and type(stride) is int and type(padding) is int:
+            return AxisField((lo[0] - padding * advance,), (hi[0] + (kernel - 1 - padding) * advance,), advance * stride,
+                             centre2 + (kernel - 1 - 2 * padding) * advance)
+        numerator, denominator, scale, step, offset, width, moved = _grid(kernel, stride, padding)
+        period = denominator * len(lo) // math.gcd(numerator, len(lo))
+        los, his = [], []
+        whole = all(last >= first for first, last in zip(lo, hi, strict=True))  # no unit reads nothing
+        for v in range(period):
+            at = v * step - offset
+            begin, end = -(-at // scale), (at + width) // scale
+            if whole and begin <= end:  # lo and hi grow with the unit: the ends bound the union
+                los.append(self.first(begin))
+                his.append(self.last(end))
+                continue
+            seen = [u for u in range(begin, end + 1) if self.last(u) >= self.first(u)]
+            if seen:
+                los.append(min(self.first(u) for u in seen))
+                his.append(max(self.last(u) for u in seen))
+            else:
+                los.append(self.first(begin))
+                his.append(self.first(begin) - 1)
+        return AxisField(tuple(los), tuple(his), numerator * period * advance // (denominator * len(lo)),
+                         centre2 + moved * Fraction(advance, len(lo)))
+
+    def cycle(self, period: int) -> AxisField:
+        """The same field written over `period` units (a multiple of its own)."""
+        return AxisField(tuple(map(self.first, range(period))), tuple(map(self.last, range(period))),
+                         self.advance * period // len(self.lo), self.centre2)
+
+
+@lru_cache(maxsize=1024)
+def _grid(kernel: Fraction | int, stride: Fraction | int, padding: Fraction | int) -> tuple[int, int, int, int, int, int, Fraction]:
+    """A window in integers: unit v reads units ceil(at / scale) … floor((at + width) / scale)
+    with at = v·step − offset; the stride as numerator / denominator; and how far the
+    window's centre moves unit 0's, doubled, in input units (kernel − 1 − 2·padding)."""
+    ratio, shift, reach = Fraction(stride), Fraction(padding), Fraction(kernel) - 1
+    scale = math.lcm(ratio.denominator, shift.denominator, reach.denominator)
+    return (ratio.numerator, ratio.denominator, scale, ratio.numerator * (scale // ratio.denominator),
+            shift.numerator * (scale // shift.denominator), reach.numerator * (scale // reach.denominator),
+            reach - 2 * shift)
 
 
 Field = tuple[AxisField, ...] | None
@@ -70,7 +145,7 @@ class ReceptiveFields:
     warnings: tuple[FieldWarning, ...]
 
 
-UNIT = AxisField(1, 1, 0)
+UNIT = AxisField((0,), (0,), 1, 0)
 
 
 def receptive_fields(graph: Graph) -> ReceptiveFields:
@@ -124,17 +199,48 @@ def _merge(node: Node, fields: list[Field], warnings: list[FieldWarning]) -> Fie
     axes = []
     messages: dict[str, str] = {}
     for branch in zip(*fields, strict=True):  # type: ignore[misc]
+        if all(len(a.lo) == 1 and a.hi[0] >= a.lo[0] for a in branch):  # integer strides: the paper's case
+            axes.append(_union_plain(branch, messages))
+            continue
         strides = {a.stride for a in branch}
-        centers = {a.center for a in branch}
+        period = math.lcm(*(a.period for a in branch))
+        written = [a.cycle(period) for a in branch]
         if len(strides) > 1:
             messages[f"merges branches with different effective strides {_show(strides)}"] = "stride"
-        elif len(centers) > 1:
-            messages[f"merges branches whose fields are misaligned (centres {_show(centers)})"] = "misaligned"
-        start = min(a.start for a in branch)
-        end = max(a.start + a.size - 1 for a in branch)
-        axes.append(AxisField(end - start + 1, max(strides), start))
+        elif len({a.centre2 for a in written}) > 1:
+            messages[f"merges branches whose fields are misaligned (centres {_show({Fraction(a.centre2, 2) for a in written})})"] = "misaligned"
+        axes.append(_union(written, period))
     warnings.extend(FieldWarning(node.name, message, kind) for message, kind in messages.items())
     return tuple(axes)
+
+
+def _union_plain(branch: tuple[AxisField, ...], messages: dict[str, str]) -> AxisField:
+    """The union of one-unit-period fields (every branch of a network without fractional strides)."""
+    strides = {a.advance for a in branch}
+    if len(strides) > 1:
+        messages[f"merges branches with different effective strides {_show(strides)}"] = "stride"
+    else:
+        centres = {a.centre2 for a in branch}
+        if len(centres) > 1:
+            messages[f"merges branches whose fields are misaligned (centres {_show({Fraction(c, 2) for c in centres})})"] = "misaligned"
+    return AxisField((min(a.lo[0] for a in branch),), (max(a.hi[0] for a in branch),), max(strides), _middle(branch))
+
+
+def _middle(fields: Iterable[AxisField]) -> Fraction | int:
+    """The merged field's centre2: the branches' own when they agree, else the middle of theirs."""
+    centres = [f.centre2 for f in fields]
+    low, high = min(centres), max(centres)
+    return low if low == high else Fraction(low + high, 2)
+
+
+def _union(fields: list[AxisField], period: int) -> AxisField:
+    """Unit by unit, the pixels any branch reads (a branch's empty units add nothing)."""
+    los, his = [], []
+    for m in range(period):
+        read = [(f.lo[m], f.hi[m]) for f in fields if f.hi[m] >= f.lo[m]]
+        los.append(min(lo for lo, _ in read) if read else fields[0].lo[m])
+        his.append(max(hi for _, hi in read) if read else fields[0].lo[m] - 1)
+    return AxisField(tuple(los), tuple(his), max(f.advance for f in fields), _middle(fields))
 
 
 def _show(values: set[Fraction]) -> str:

@@ -41,8 +41,11 @@ def field_of(load_text, body: str, node: str) -> dict:
         ("  - a: {op: conv2d, out: 1, kernel: 7, stride: 2, padding: 3}\n  - b: {op: maxpool2d, kernel: 3, stride: 2, padding: 1}", 11, 4, -5),
         # transposed conv k4 s2 p1: output v reads inputs u with 2u - 1 <= v <= 2u + 2, so unit 0 sees u in {-1, 0}
         ("  - b: {op: conv_transpose2d, out: 1, kernel: 4, stride: 2, padding: 1}", 2, 0.5, -1),
-        # nearest ×2: output v reads floor(v / 2)
-        ("  - b: {op: upsample, scale: 2, mode: nearest}", 1, 0.5, -0.5),
+        # nearest ×2: output v reads floor(v / 2), so unit 0 sees pixel 0
+        ("  - b: {op: upsample, scale: 2, mode: nearest}", 1, 0.5, 0),
+        # k13 s8, then a ×8 transposed conv k16: each output reads 2 units 8 pixels apart, 13 + 8
+        # pixels (not 13 + 15/8 · 8 = 28); output 0 reads units -1 (outside, like padding) and 0
+        ("  - a: {op: conv2d, out: 1, kernel: 13, stride: 8}\n  - b: {op: conv_transpose2d, out: 1, kernel: 16, stride: 8}", 21, 1, -8),
     ],
 )
 def test_toy_networks_closed_form(load_text, body: str, size: int, stride: float, start: float) -> None:
@@ -121,3 +124,47 @@ def test_a_global_gate_keeps_the_local_field(load_text) -> None:
     fields = load_text(TOY.replace("{body}", body)).analyze().fields.fields
     assert fields["gate"] is None
     assert fields["scaled"] == fields["a"]
+
+
+ROW = """
+archdsl: 1
+name: row
+inputs: {x: [1, 1, 300]}
+graph:
+"""
+
+
+@pytest.mark.parametrize("body", [
+    "  - down: {op: conv2d, out: 1, kernel: [1, 13], stride: [1, 8]}\n"
+    "  - up: {op: conv_transpose2d, out: 1, kernel: [1, 16], stride: [1, 8], bias: false}",
+    "  - down: {op: conv2d, out: 1, kernel: [1, 13], stride: [1, 8]}\n  - up: {op: upsample, scale: [1, 8], mode: bilinear}",
+    "  - down: {op: conv2d, out: 1, kernel: [1, 3], stride: [1, 2], padding: [0, 1]}\n"
+    "  - up: {op: conv_transpose2d, out: 1, kernel: [1, 3], stride: [1, 2], padding: [0, 1], bias: false}\n"
+    "  - mix: {op: conv2d, out: 1, kernel: [1, 3], padding: [0, 1]}\n  - up2: {op: upsample, scale: [1, 2]}\n"
+    "  - out: {op: conv2d, out: 1, kernel: [1, 5], padding: [0, 2]}",
+    "  - a: {op: conv2d, out: 1, kernel: [1, 3], stride: [1, 2]}\n  - up: {op: upsample, scale: [1, 3], mode: nearest}\n"
+    "  - b: {op: conv2d, from: x, out: 1, kernel: [1, 5], stride: [1, 2], padding: [0, 1]}\n"
+    "  - upb: {op: upsample, scale: [1, 3], mode: nearest}\n  - join: {op: add, from: [up, upb]}",
+])
+def test_fields_past_fractional_strides_match_gradient_support(load_text, body: str) -> None:
+    """Every output unit's field, unit by unit, against the support of its gradient (all-positive
+    weights, so no path cancels); units whose field reaches past the input's edge are skipped."""
+    model = load_text(ROW + body)
+    last = list(model.graph.nodes)[-1]
+    axis = model.analyze().fields.fields[last][1]
+    net = model.to_torch(seed=0).eval()
+    with torch.no_grad():
+        for name, tensor in net.state_dict().items():
+            tensor.copy_(torch.rand_like(tensor) + 0.1 if name.endswith("weight") else torch.zeros_like(tensor))
+    width = model.graph.types[last][0].shape[-1]
+    checked = 0
+    for unit in range(width):
+        first, end = axis.first(unit), axis.last(unit)
+        if first < 0 or end > 299:
+            continue
+        x = torch.ones(1, 1, 1, 300, requires_grad=True)
+        net(x)[0, 0, 0, unit].backward()
+        columns = torch.nonzero(x.grad[0, 0, 0]).flatten()
+        assert (int(columns.min()), int(columns.max())) == (first, end), f"unit {unit}"
+        checked += 1
+    assert checked > 2 * axis.period
