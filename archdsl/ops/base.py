@@ -224,13 +224,15 @@ def get_op(name: str) -> Op:
 # -- helpers shared by op definitions -------------------------------------------------
 
 
-def tuple_n(value: int | Sequence[int], n: int) -> tuple[int, ...]:
-    """Expand an int to an n-tuple; check a sequence has n items."""
+def tuple_n(value: int | Sequence[int], n: int, attr: str | None = None) -> tuple[int, ...]:
+    """Expand an int to an n-tuple; check a sequence has n items (an error about `attr`)."""
     if isinstance(value, int):
         return (value,) * n
     items = tuple(value)
     if len(items) != n:
-        raise ShapeError(f"expected {n} values, got {len(items)}: {list(items)}")
+        what = f"`{attr}` needs" if attr else "expected"
+        raise ShapeError(f"{what} {n} value{'s' if n > 1 else ''}, one per spatial axis (or a single number), "
+                         f"got {len(items)}: {list(items)}", attr=attr)
     return items
 
 

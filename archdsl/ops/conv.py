@@ -61,9 +61,9 @@ class _ConvNd(Op):
 
     def geometry(self, a: ConvAttrs) -> tuple[tuple[int, ...], ...]:
         """kernel, stride, dilation, padding per spatial axis ('same' resolved to its left side)."""
-        kernel = tuple_n(a.kernel, self.ndim)
-        stride = tuple_n(a.stride, self.ndim)
-        dilation = tuple_n(a.dilation, self.ndim)
+        kernel = tuple_n(a.kernel, self.ndim, "kernel")
+        stride = tuple_n(a.stride, self.ndim, "stride")
+        dilation = tuple_n(a.dilation, self.ndim, "dilation")
         if a.padding == "valid":
             padding = (0,) * self.ndim
         elif a.padding == "same":
@@ -72,7 +72,7 @@ class _ConvNd(Op):
             # An odd total pads one more on the right, as PyTorch does; this is the left side.
             padding = tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=True))
         else:
-            padding = tuple_n(a.padding, self.ndim)
+            padding = tuple_n(a.padding, self.ndim, "padding")
         return kernel, stride, dilation, padding
 
     def check_groups(self, a: ConvAttrs, cin: int) -> None:
@@ -95,14 +95,14 @@ class _ConvNd(Op):
         return [x.with_shape((x.shape[0], a.out, *size))]
 
     def weights(self, a: ConvAttrs, inputs: Sequence[TensorType]) -> dict[str, Weight]:
-        kernel = tuple_n(a.kernel, self.ndim)
+        kernel = tuple_n(a.kernel, self.ndim, "kernel")
         found = {"weight": Weight((a.out, channels(inputs[0]) // a.groups, *kernel))}
         if a.bias:
             found["bias"] = Weight((a.out,))
         return found
 
     def macs(self, a: ConvAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
-        per_output = channels(inputs[0]) // a.groups * prod(tuple_n(a.kernel, self.ndim))
+        per_output = channels(inputs[0]) // a.groups * prod(tuple_n(a.kernel, self.ndim, "kernel"))
         return outputs[0].numel() * per_output
 
     def flops(self, a: ConvAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
@@ -150,7 +150,7 @@ class ConvTranspose2d(_ConvNd):
         expect_float(x)
         self.check_groups(a, channels(x))
         kernel, stride, dilation, padding = self.geometry(a)
-        extra = tuple_n(a.output_padding, 2)
+        extra = tuple_n(a.output_padding, 2, "output_padding")
         for e, s, d in zip(extra, stride, dilation, strict=True):
             if e >= max(s, d):
                 raise ShapeError(f"output_padding ({e}) must be smaller than stride or dilation")
@@ -162,14 +162,14 @@ class ConvTranspose2d(_ConvNd):
         return [x.with_shape((x.shape[0], a.out, *size))]
 
     def weights(self, a: ConvTransposeAttrs, inputs: Sequence[TensorType]) -> dict[str, Weight]:
-        kernel = tuple_n(a.kernel, 2)
+        kernel = tuple_n(a.kernel, 2, "kernel")
         found = {"weight": Weight((channels(inputs[0]), a.out // a.groups, *kernel))}
         if a.bias:
             found["bias"] = Weight((a.out,))
         return found
 
     def macs(self, a: ConvTransposeAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
-        return inputs[0].numel() * (a.out // a.groups) * prod(tuple_n(a.kernel, 2))
+        return inputs[0].numel() * (a.out // a.groups) * prod(tuple_n(a.kernel, 2, "kernel"))
 
     def receptive(self, a: ConvTransposeAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> tuple[Window, ...]:
         kernel, stride, dilation, padding = self.geometry(a)

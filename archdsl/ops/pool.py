@@ -67,10 +67,10 @@ class _PoolNd(Op):
 
     def geometry(self, a: PoolAttrs) -> tuple[tuple[int, ...], ...]:
         """kernel, stride, padding, dilation per spatial axis."""
-        kernel = tuple_n(a.kernel, self.ndim)
-        stride = kernel if a.stride is None else tuple_n(a.stride, self.ndim)
-        dilation = tuple_n(getattr(a, "dilation", 1), self.ndim)
-        return kernel, stride, tuple_n(a.padding, self.ndim), dilation
+        kernel = tuple_n(a.kernel, self.ndim, "kernel")
+        stride = kernel if a.stride is None else tuple_n(a.stride, self.ndim, "stride")
+        dilation = tuple_n(getattr(a, "dilation", 1), self.ndim, "dilation")
+        return kernel, stride, tuple_n(a.padding, self.ndim, "padding"), dilation
 
     def infer(self, a: PoolAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:
         x = inputs[0]
@@ -92,7 +92,7 @@ class _PoolNd(Op):
         return [x.with_shape((*x.shape[:2], *size))]
 
     def flops(self, a: PoolAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
-        return outputs[0].numel() * prod(tuple_n(a.kernel, self.ndim))
+        return outputs[0].numel() * prod(tuple_n(a.kernel, self.ndim, "kernel"))
 
     def receptive(self, a: PoolAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> ReceptiveStep:
         kernel, stride, padding, dilation = self.geometry(a)
@@ -171,7 +171,7 @@ class _AdaptivePoolNd(Op):
 
     def out_size(self, a: AdaptiveAttrs, x: TensorType) -> tuple[int, ...]:
         size = a.size if isinstance(a.size, int) else tuple(a.size)
-        wanted = tuple_n(size, self.ndim)  # type: ignore[arg-type]
+        wanted = tuple_n(size, self.ndim, "size")  # type: ignore[arg-type]
         return tuple(n if s is None else s for s, n in zip(wanted, x.spatial, strict=True))
 
     def infer(self, a: AdaptiveAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from archdsl.errors import ArchdslError, ErrorGroup, LimitError, Span, SpecError, closest
+from archdsl.errors import ArchdslError, ErrorGroup, LimitError, Span, SpecError, closest, did_you_mean
 from archdsl.limits import Limits
 from archdsl.spec.library import library_names, library_root, resolve_spec
 from archdsl.spec.params import parse_decl
@@ -147,6 +147,7 @@ class _Loader:
             return Spec(name=model.name or path.stem, file=str(path))
         parent = self.follow(model.extends, doc, ("extends",), path, chain)
         parent.file = str(path)
+        parent.name = path.stem  # a variant is its own model: without `name:`, the file names it
         return parent
 
     def follow(
@@ -197,7 +198,7 @@ class _Loader:
         if model.torchvision is not None:
             tv = model.torchvision
             spec.torchvision = TorchvisionRef(model=tv) if isinstance(tv, str) else tv
-        self.apply_params(spec, model.params, root.at("params"))
+        self.apply_params(spec, model.params, root.at("params"), variant=model.extends is not None)
         for name, raw in model.inputs.items():
             if not IDENTIFIER.match(name) or keyword.iskeyword(name) or name == "self":
                 raise SpecError(f"invalid input name {name!r}: it becomes an argument of forward() and an ONNX input",
@@ -219,9 +220,15 @@ class _Loader:
         if model.lint is not None:
             spec.lint.append((model.lint, root.at("lint")))
 
-    def apply_params(self, spec: Spec, raw: dict[str, Any], source: Source) -> None:
+    def apply_params(self, spec: Spec, raw: dict[str, Any], source: Source, variant: bool = False) -> None:
         errors: list[ArchdslError] = []
         for name, value in raw.items():
+            near = did_you_mean(name, spec.params) if variant and name not in spec.params else None
+            if near and not _is_long_form(value):  # `layer: [3, 4, 23, 3]` over resnet50's `layers`
+                errors.append(SpecError(f"the spec this one extends has no param '{name}'", source.at(name).span,
+                                        hint=f"{near} (a variant declares a new param in the long form: "
+                                             f"{{type: ..., default: ...}})"))
+                continue
             try:
                 decl = parse_decl(value)
             except ValidationError as exc:

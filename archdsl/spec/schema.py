@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 ParamType = Literal["int", "float", "bool", "str", "list", "any"]
 PARAM_TYPES: tuple[str, ...] = ("int", "float", "bool", "str", "list", "any")
@@ -42,7 +42,7 @@ class OutputDecl(Strict):
     """A named output: the node it reads and whether it exists only in training."""
 
     from_: str = Field(alias="from")
-    train_only: bool = False
+    train_only: StrictBool = False
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -204,6 +204,13 @@ class SpecFile(Strict):
     init: list[InitRuleDecl] = Field(default_factory=list, description="initialisation rules; later ones override earlier")
     plugins: list[str] = Field(default_factory=list, description="plugin modules defining ops (imported only with --allow-plugins)")
     lint: LintDecl | None = Field(None, description="lint rules switched off for this file (the whole model in the spec linted)")
+
+    @field_validator("archdsl", mode="before")
+    @classmethod
+    def _version_is_an_integer(cls, value: Any) -> Any:
+        if type(value) is not int:  # `true` and `1.0` would pass as 1
+            raise ValueError("the language version is the integer 1: write `archdsl: 1`")
+        return value
 
     @field_validator("name")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -131,12 +132,18 @@ def _message(group: list[_Found], loc: tuple) -> str:
         return f"unknown key '{loc[-1]}'"
     if kind == "missing":
         return f"missing required key '{loc[-1]}'"
-    msgs = [f.item["msg"].removeprefix("Value error, ") for f in group]
+    msgs = [_plain(f.item["msg"].removeprefix("Value error, ")) for f in group]
     msg = " or ".join([msgs[0], *(m.removeprefix("Input should be ") for m in msgs[1:])])
     value = item.get("input")
     shown = f", got {_short(value)}" if not isinstance(value, (dict, list)) else ""
     key = ".".join(str(p) for p in loc if p != "from_")
     return f"{key}: {msg}{shown}" if key else f"{msg}{shown}"
+
+
+def _plain(message: str) -> str:
+    """pydantic's message without our class names: 'a valid dictionary or instance of InputDecl'
+    is, in a YAML file, 'a mapping'."""
+    return re.sub(r"a valid dictionary or instance of \w+|a valid dictionary", "a mapping", message)
 
 
 def _short(value: Any, width: int = 60) -> str:

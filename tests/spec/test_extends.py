@@ -67,3 +67,14 @@ def test_a_missing_target_hints_only_at_close_names(write_spec: Callable[..., Pa
     with pytest.raises(SpecError, match=f"file '{target}' not found") as caught:
         archdsl.load(write_spec(CHILD.format(target=target)))
     assert caught.value.hint == hint
+
+
+def test_a_variant_with_a_misspelt_param_is_an_error(write_spec: Callable[..., Path]) -> None:
+    with pytest.raises(SpecError, match="the spec this one extends has no param 'layer'") as caught:
+        archdsl.load(write_spec("archdsl: 1\nextends: resnet50\nparams: {layer: [3, 4, 23, 3]}\n"))
+    assert caught.value.hint is not None and caught.value.hint.startswith("did you mean 'layers'?")
+
+
+def test_a_variant_without_a_name_is_named_by_its_file(write_spec: Callable[..., Path]) -> None:
+    """As the guide says (the default output files take the name: my_resnet.onnx, not resnet50.onnx)."""
+    assert archdsl.load(write_spec("archdsl: 1\nextends: resnet50\n", "my_resnet.yaml")).graph.name == "my_resnet"
