@@ -10,13 +10,15 @@ import time
 
 from archdsl.analysis.formats import FORMATS, human
 from archdsl.backend import backends, get_backend
-from archdsl.cli.common import add_spec_arguments, emit, load_model
+from archdsl.cli.common import add_spec_arguments, emit, load_model, parse_limits
 from archdsl.cli.diff import add_diff_command
 from archdsl.cli.library import list_library
 from archdsl.cli.lint import add_lint_command
 from archdsl.cli.ops import add_ops_command
 from archdsl.cli.plugins import add_plugins_command
 from archdsl.errors import ArchdslError, BackendError, ErrorGroup
+from archdsl.spec.blocklib import check_blocks, is_block_library
+from archdsl.spec.loader import Spec, load_file
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -88,6 +90,15 @@ def _check_backend_options(args: argparse.Namespace, chosen: str) -> None:
                                    hint=f"drop {flag}, or use --backend {owner}")
 
 
+def _block_library(args: argparse.Namespace, spec: str) -> Spec | None:
+    """The file `spec` names, when it is a block library (blocks, no graph) that loads."""
+    try:
+        loaded = load_file(spec, parse_limits(args.limit))
+    except ArchdslError:
+        return None
+    return loaded if is_block_library(loaded) else None
+
+
 def _depth(text: str) -> int:
     """argparse type of --depth: a whole number, 0 or more."""
     if not re.fullmatch(r"[0-9]{1,9}", text):
@@ -100,8 +111,18 @@ def validate(args: argparse.Namespace) -> int:
     for spec in args.specs:
         try:
             model = load_model(args, spec)
+            check_blocks(model.spec)  # blocks the model leaves unused are checked as far as they can be
         except ArchdslError as error:
-            errors.append(error)
+            library = _block_library(args, spec)
+            if library is None:
+                errors.append(error)
+                continue
+            try:
+                check_blocks(library)
+            except ArchdslError as mistakes:
+                errors.append(mistakes)
+                continue
+            print(f"ok  {spec}: block library, {len(library.blocks)} blocks ({', '.join(library.blocks)})")
             continue
         print(f"ok  {spec}: {model.graph.name}, {len(model.graph)} nodes")
     if errors:

@@ -87,16 +87,23 @@ class Spec:
     """File-level lint suppressions of this file and those it extends or uses."""
 
 
-def load_spec(name_or_path: str, limits: Limits) -> Spec:
-    """Load a spec by library name or path, following `extends` and `use`."""
+def load_file(name_or_path: str, limits: Limits) -> Spec:
+    """Load a spec file by library name or path, following `extends` and `use`; a block
+    library (no `graph:`) loads too."""
     path = resolve_spec(name_or_path)
     try:
-        spec = _Loader(limits).load(path, chain=())
+        return _Loader(limits).load(path, chain=())
     except RecursionError:
         raise LimitError(
             "the spec nests too deeply to process", Span(str(path), 1, 1),
             hint="lower --limit yaml_depth (default 64) so deep nesting is rejected up front",
         ) from None
+
+
+def load_spec(name_or_path: str, limits: Limits) -> Spec:
+    """Load a model spec by library name or path, following `extends` and `use`."""
+    spec = load_file(name_or_path, limits)
+    path = Path(spec.file)
     top = Span(str(path), 1, 1)
     if spec.graph is None or spec.graph_source is None:
         raise SpecError("the spec has no `graph:`", top, hint="a model spec lists its nodes under `graph:`")
@@ -310,4 +317,4 @@ def _is_long_form(raw: Any) -> bool:
     return isinstance(raw, dict) and bool({"type", "default", "doc", "required", "choices"} & set(raw))
 
 
-__all__ = ["Block", "InitRule", "Source", "Spec", "load_spec", "pydantic_errors", "validate_model"]
+__all__ = ["Block", "InitRule", "Source", "Spec", "load_file", "load_spec", "pydantic_errors", "validate_model"]

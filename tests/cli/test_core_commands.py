@@ -136,3 +136,12 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
 def test_build_refuses_another_backends_option(capsys) -> None:
     code, _, err = run(capsys, "build", "resnet18", "--backend", "torch", "--depth", "1")
     assert code == 2 and "--depth is an option of the graphviz backend" in err
+
+
+def test_validate_checks_block_libraries_on_their_own(capsys) -> None:
+    from archdsl.spec.library import library_root
+
+    libraries = sorted(str(p) for p in (library_root() / "blocks").glob("*.yaml"))
+    code, out, err = run(capsys, "validate", *libraries)
+    assert code == 0, err
+    assert out.count(": block library, ") == len(libraries) > 3
