@@ -139,6 +139,7 @@ class Expander:
         if not self.condition(body.when, env, frame, item.source):
             if name is not None:
                 frame.names[name] = self.input_refs(frame, body, item, env)[0]
+                frame.skipped[name] = item.source.at("when").span
             return
         if body.repeat is None:
             self.emit(frame, name, body, item, env, None)
@@ -403,16 +404,23 @@ class Expander:
         try:
             value, _ = frame.lookup(text[:-2])
         except SpecError as error:
-            raise error.located(source.span) from None
+            raise _explain_skipped(error.located(source.span), frame, text) from None
         if value is POISON:
             raise _Poisoned()
         if not isinstance(value, ScopeValue) or self.scopes[value.name].kind != "repeat":
-            raise SpecError(f"'{text}' lists the instances of a named `repeat`, and '{text[:-2]}' is not one", source.span)
+            error = SpecError(f"'{text}' lists the instances of a named `repeat`, and '{text[:-2]}' is not one", source.span)
+            raise _explain_skipped(error, frame, text)
         return [v.default if isinstance(v, ScopeValue) else v for v in value.names.values()]
 
     def ref(self, frame: Frame, text: Any, source: Source) -> Ref:
         if not isinstance(text, str):
             raise SpecError(f"a reference must be a node name, got {text!r}", source.span)
+        try:
+            return self.resolve_ref(frame, text, source)
+        except SpecError as error:
+            raise _explain_skipped(error, frame, text) from None
+
+    def resolve_ref(self, frame: Frame, text: str, source: Source) -> Ref:
         try:
             value, port = frame.lookup(text)
         except SpecError as error:
@@ -602,6 +610,15 @@ def _freeze(value: Any) -> Any:
     if isinstance(value, list):
         return ("list", tuple(_freeze(v) for v in value))
     return (type(value).__name__, value)
+
+
+def _explain_skipped(error: SpecError, frame: Frame, text: str) -> SpecError:
+    """A reference through a skipped item fails as if it named that item's input: say so."""
+    where = frame.skipped_at(text)
+    if where is not None:
+        head = text.partition(":")[0].split(".")[0]
+        error.hint = f"'{head}' is skipped (its `when:` at {where} is false), so it stands for its input"
+    return error
 
 
 def _known(what: str, names: Mapping[str, Any]) -> str:

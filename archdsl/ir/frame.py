@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from archdsl.errors import SpecError, did_you_mean
+from archdsl.errors import Span, SpecError, did_you_mean
 from archdsl.ir.graph import Ref
 from archdsl.spec.expr import TensorInfo
 
@@ -42,6 +42,8 @@ class Frame:
     """Names defined later in the list being expanded (for a better error)."""
     current: str | None = None
     """The name of the item being expanded (a `from:` naming it is a cycle)."""
+    skipped: dict[str, Span] = field(default_factory=dict)
+    """Names whose item a false `when:` skipped (they stand for their input), with where."""
 
     @property
     def prefix(self) -> str:
@@ -55,6 +57,16 @@ class Frame:
         while frame is not None:
             if name in frame.names:
                 return frame.names[name]
+            frame = frame.parent
+        return None
+
+    def skipped_at(self, text: str) -> Span | None:
+        """Where the item that `text` (`name`, `name.inner`, `name:port`) starts from was skipped."""
+        head = text.partition(":")[0].split(".")[0]
+        frame: Frame | None = self
+        while frame is not None:
+            if head in frame.names:
+                return frame.skipped.get(head)
             frame = frame.parent
         return None
 

@@ -238,6 +238,9 @@ class _Evaluator:
         if node.id in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[node.id]
         names = list(self.env) + list(FUNCTIONS)
+        if node.id == "input":  # not 'int': the block-input name used where there is none
+            raise self.fail("name 'input' is not defined here",
+                            "`input` is the input tensor inside a block or an inline `graph:`; elsewhere name a node or graph input")
         raise self.fail(f"name '{node.id}' is not defined", did_you_mean(node.id, names))
 
     def visit_BinOp(self, node: ast.BinOp) -> Any:
