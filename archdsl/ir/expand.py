@@ -526,8 +526,11 @@ class Expander:
     def claim(self, full: str, source: Source) -> None:
         if full in self.nodes or full in self.scopes:
             first = self.nodes[full].span if full in self.nodes else self.scopes[full].span
+            again = first == source.span  # the same item twice: a named node in an unnamed repeat's body
             raise SpecError(f"duplicate name '{full}' (first defined at {first})", source.span, full,
-                            hint="give one of them another name")
+                            hint="a `repeat` makes this node once per pass: put the index in its name "
+                                 "(e.g. \"a${i}\") or name the repeat, so each pass gets its own scope"
+                            if again else "give one of them another name")
         if len(self.nodes) + len(self.scopes) >= self.limits.graph_nodes:
             raise LimitError(f"expansion makes more than {self.limits.graph_nodes} nodes", source.span, full,
                              hint="raise it with --limit graph_nodes=N if the model is genuine")
