@@ -110,7 +110,8 @@ class Expander:
             except _Poisoned:
                 self.poison(frame, item)
             except ArchdslError as error:
-                node = frame.prefix + item.name if item.name and "${" not in item.name else None
+                # an unnamed item inside a block is placed by its scope (`layer4` for a stage's repeat)
+                node = frame.prefix + item.name if item.name and "${" not in item.name else frame.scope or None
                 self.record(error, item.source.span, node)
                 self.poison(frame, item)
 
