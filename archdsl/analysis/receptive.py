@@ -63,6 +63,11 @@ class AxisField(NamedTuple):
         return max((last - first + 1 for first, last in zip(self.lo, self.hi, strict=True) if last >= first), default=0)
 
     @property
+    def size(self) -> int:
+        """The same as `pixels`: the paper's r, the size of the field in input pixels."""
+        return self.pixels
+
+    @property
     def stride(self) -> Fraction | int:
         """Input pixels per output unit, on average (the effective stride)."""
         return self.advance if len(self.lo) == 1 else Fraction(self.advance, len(self.lo))
