@@ -28,16 +28,40 @@ class Memory:
 
 def _storages(graph: Graph, sizes: dict[str, int], inference: bool = False) -> tuple[dict[str, str], dict[str, int]]:
     """Each node's storage root, and each root's size in bytes (its largest alias); with
-    `inference`, dropout and drop path share their input's, as eval mode returns the input."""
+    `inference`, dropout and drop path share their input's, as eval mode returns the input.
+    An in-place op shares its input's storage only where nothing reads that storage after it
+    (no backend can overwrite a tensor a later node, or the caller, still reads)."""
+    read_until = _last_reads(graph)
     root: dict[str, str] = {}
     size: dict[str, int] = {}
-    for node in graph:
-        op = OPS[node.op]
+    group_read: dict[str, int] = {}  # storage root → the last step that reads any of its aliases
+    for index, node in enumerate(graph):
+        name, op = node.name, OPS[node.op]
         shares = bool(node.inputs) and (op.shares_input(node.attrs) or inference and op.eval_alias)
-        owner = root[node.inputs[0].node] if shares else node.name
-        root[node.name] = owner
-        size[owner] = max(size.get(owner, 0), sizes[node.name])
+        if shares and not op.view and op.in_place(node.attrs):
+            shares = group_read[root[node.inputs[0].node]] <= index
+        if shares:
+            owner = root[node.inputs[0].node]
+            size[owner] = max(size[owner], sizes[name])
+            group_read[owner] = max(group_read[owner], read_until.get(name, index))
+        else:
+            owner = name
+            size[name] = sizes[name]
+            group_read[name] = read_until.get(name, index)
+        root[name] = owner
     return root, size
+
+
+def _last_reads(graph: Graph) -> dict[str, int]:
+    """The step of each node's last reader; graph inputs and outputs are read after the end."""
+    last: dict[str, int] = {}
+    for index, node in enumerate(graph):
+        for ref in node.inputs:
+            last[ref.node] = index
+    end = len(graph)
+    last.update((node.name, end) for node in graph if node.op == "input")
+    last.update((output.ref.node, end) for output in graph.outputs.values())
+    return last
 
 
 def peak_activation(graph: Graph, keep: frozenset[str], root: dict[str, str], size: dict[str, int]) -> tuple[int, str]:
