@@ -85,8 +85,11 @@ class AxisField(NamedTuple):
         q, m = divmod(unit, len(self.hi))
         return self.hi[m] + q * self.advance
 
-    def step(self, window: Window) -> AxisField:
-        """The field after an op whose unit v reads this field's units in window (see Window)."""
+    def step(self, window: Window, units: int | None = None) -> AxisField:
+        """The field after an op whose unit v reads this field's units in window (see Window).
+        `units`, the output's size along the axis, bounds the period: repeated non-integer
+        scales (×1.25 again and again) would otherwise grow it geometrically. Past a bounded
+        period the field is exact for the output's own units and extrapolated beyond them."""
         kernel, stride, padding = window.kernel, window.stride, window.padding
         lo, hi, advance, centre2 = self
         if len(lo) == 1 and hi[0] >= lo[0] and type(kernel) is int and type(stride) is int and type(padding) is int:
@@ -94,6 +97,8 @@ class AxisField(NamedTuple):
                              centre2 + (kernel - 1 - 2 * padding) * advance)
         numerator, denominator, scale, step, offset, width, moved = _grid(kernel, stride, padding)
         period = denominator * len(lo) // math.gcd(numerator, len(lo))
+        if units is not None and period > units:
+            period = max(units, 1)
         los, his = [], []
         whole = all(last >= first for first, last in zip(lo, hi, strict=True))  # no unit reads nothing
         for v in range(period):
@@ -111,7 +116,7 @@ class AxisField(NamedTuple):
                 los.append(self.first(begin))
                 his.append(self.first(begin) - 1)
         return AxisField(tuple(los), tuple(his), numerator * period * advance // (denominator * len(lo)),
-                         centre2 + moved * Fraction(advance, len(lo)))
+                         centre2 + moved * Fraction(advance, len(lo)))  # (floored only for a bounded period)
 
     def cycle(self, period: int) -> AxisField:
         """The same field written over `period` units (a multiple of its own)."""
@@ -188,7 +193,8 @@ def _apply(graph: Graph, node: Node, field: Field) -> Field:
         return field
     if step == Receptive.GLOBAL or len(step) != len(field):
         return None
-    return tuple(axis.step(window) for axis, window in zip(field, step, strict=True))
+    sizes = graph.types[node.name][0].shape[2:]
+    return tuple(axis.step(window, units) for axis, window, units in zip(field, step, sizes, strict=True))
 
 
 def _merge(node: Node, fields: list[Field], warnings: list[FieldWarning]) -> Field:

@@ -168,3 +168,22 @@ def test_fields_past_fractional_strides_match_gradient_support(load_text, body: 
         assert (int(columns.min()), int(columns.max())) == (first, end), f"unit {unit}"
         checked += 1
     assert checked > 2 * axis.period
+
+
+def test_the_period_stays_within_the_output_under_repeated_odd_scales(load_text) -> None:
+    """×1.25 twelve times would make a period of 5^12 units (analysis would never end); it is
+    bounded by the output's size, where the field stays exact for every real unit."""
+    model = load_text("""
+archdsl: 1
+name: geo
+inputs: {x: [1, 16, 16]}
+graph:
+  - repeat: 12
+    graph:
+      - {op: upsample, scale: 1.25}
+      - {op: conv2d, out: 1, kernel: 3, padding: 1}
+""")
+    fields = model.analyze().fields.fields
+    for name, field in fields.items():
+        for axis, size in zip(field or (), model.graph.types[name][0].shape[2:], strict=False):
+            assert axis.period <= size
