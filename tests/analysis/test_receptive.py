@@ -172,7 +172,7 @@ def test_fields_past_fractional_strides_match_gradient_support(load_text, body: 
 
 def test_the_period_stays_within_the_output_under_repeated_odd_scales(load_text) -> None:
     """×1.25 twelve times would make a period of 5^12 units (analysis would never end); it is
-    bounded by the output's size, where the field stays exact for every real unit."""
+    bounded by the output's size, whose every unit keeps its own field."""
     model = load_text("""
 archdsl: 1
 name: geo
