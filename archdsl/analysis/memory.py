@@ -1,8 +1,9 @@
 """Activation memory: peak for inference by liveness, and what training keeps.
 
 Views (flatten, reshape, split, ...) and in-place ops share their input's
-storage, and so, at inference, do dropout and drop path (eval mode returns the input); a storage is live from the node that allocates it until the last
-node that reads it or any of its aliases (graph outputs stay live to the end).
+storage, and so, at inference, do dropout and drop path (eval mode returns the
+input). A storage is live from the node that allocates it until the last node
+that reads it or any of its aliases (graph outputs stay live to the end).
 """
 
 from __future__ import annotations
