@@ -243,11 +243,12 @@ class Expander:
 
     def attr_errors(self, exc: ValidationError, op_name: str, item: Item, full: str) -> list[SpecError]:
         """Located errors for an op's attributes, with a 'did you mean' for unknown ones."""
-        model = OPS[op_name].Attrs
-        errors = pydantic_errors(exc, item.source.doc, item.source.path, model.model_fields)
+        op = OPS[op_name]
+        errors = pydantic_errors(exc, item.source.doc, item.source.path, op.Attrs.model_fields)
         for error in errors:
             error.node = full
-            error.hint = error.hint or _attr_hint(model, error.message)
+            if not error.hint and error.message.startswith("unknown key '"):
+                error.hint = op.attribute_hint(error.message.split("'")[1])
         return errors
 
     def emit_block(
@@ -627,14 +628,6 @@ def _explain_skipped(error: SpecError, frame: Frame, text: str) -> SpecError:
 
 def _known(what: str, names: Mapping[str, Any]) -> str:
     return f"known {what}: {', '.join(names) or 'none'}"
-
-
-def _attr_hint(attrs_model: type, message: str) -> str | None:
-    if message.startswith("unknown key '"):
-        key = message.split("'")[1]
-        fields = attrs_model.model_fields
-        return did_you_mean(key, fields) or (f"attributes: {', '.join(fields)}" if fields else "this op takes no attributes")
-    return None
 
 
 def expand(

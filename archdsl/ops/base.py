@@ -172,6 +172,11 @@ class Op:
     """Whether, in eval mode, the output is the input tensor itself (dropout, drop path): no
     storage of its own at inference, a new tensor in training."""
 
+    def attribute_hint(self, key: str) -> str:
+        """The fix for an attribute this op does not take: the close name, else the ones it takes."""
+        fields = self.Attrs.model_fields
+        return did_you_mean(key, fields) or (f"attributes: {', '.join(fields)}" if fields else "this op takes no attributes")
+
     def shares_input(self, attrs: Any) -> bool:
         """Whether the output lives in its first input's storage (a view or in place)."""
         return self.view or self.in_place(attrs)

@@ -60,9 +60,6 @@ def _check_op(name: str, attrs: dict[str, Any], source: Source, errors: list[Arc
     except SpecError as error:
         errors.append(error.located(source.at("op").span))
         return
-    fields = op.Attrs.model_fields
     for key in attrs:
-        if key not in fields:
-            errors.append(SpecError(f"unknown key '{key}'", source.at(key).span,
-                                    hint=did_you_mean(key, fields) or (f"attributes: {', '.join(fields)}" if fields else
-                                                                       "this op takes no attributes")))
+        if key not in op.Attrs.model_fields:
+            errors.append(SpecError(f"unknown key '{key}'", source.at(key).span, hint=op.attribute_hint(key)))
