@@ -210,31 +210,26 @@ def _merge(node: Node, fields: list[Field], warnings: list[FieldWarning]) -> Fie
     axes = []
     messages: dict[str, str] = {}
     for branch in zip(*fields, strict=True):  # type: ignore[misc]
+        _compare(branch, messages)
         if all(len(a.lo) == 1 and a.hi[0] >= a.lo[0] for a in branch):  # integer strides: the paper's case
-            axes.append(_union_plain(branch, messages))
-            continue
-        strides = {a.stride for a in branch}
-        period = math.lcm(*(a.period for a in branch))
-        written = [a.cycle(period) for a in branch]
-        if len(strides) > 1:
-            messages[f"merges branches with different effective strides {_show(strides)}"] = "stride"
-        elif len({a.centre2 for a in written}) > 1:
-            messages[f"merges branches whose fields are misaligned (centres {_show({Fraction(a.centre2, 2) for a in written})})"] = "misaligned"
-        axes.append(_union(written, period))
+            axes.append(AxisField((min(a.lo[0] for a in branch),), (max(a.hi[0] for a in branch),),
+                                  max(a.advance for a in branch), _middle(branch)))
+        else:
+            period = math.lcm(*(a.period for a in branch))
+            axes.append(_union([a.cycle(period) for a in branch], period))
     warnings.extend(FieldWarning(node.name, message, kind) for message, kind in messages.items())
     return tuple(axes)
 
 
-def _union_plain(branch: tuple[AxisField, ...], messages: dict[str, str]) -> AxisField:
-    """The union of one-unit-period fields (every branch of a network without fractional strides)."""
-    strides = {a.advance for a in branch}
+def _compare(branch: tuple[AxisField, ...], messages: dict[str, str]) -> None:
+    """Warn where merging branches differ in effective stride or, at one stride, in centre."""
+    strides = {a.stride for a in branch}
     if len(strides) > 1:
         messages[f"merges branches with different effective strides {_show(strides)}"] = "stride"
-    else:
-        centres = {a.centre2 for a in branch}
-        if len(centres) > 1:
-            messages[f"merges branches whose fields are misaligned (centres {_show({Fraction(c, 2) for c in centres})})"] = "misaligned"
-    return AxisField((min(a.lo[0] for a in branch),), (max(a.hi[0] for a in branch),), max(strides), _middle(branch))
+        return
+    centres = {a.centre2 for a in branch}
+    if len(centres) > 1:
+        messages[f"merges branches whose fields are misaligned (centres {_show({Fraction(c, 2) for c in centres})})"] = "misaligned"
 
 
 def _middle(fields: Iterable[AxisField]) -> Fraction | int:
