@@ -222,9 +222,13 @@ class Builder:
         return value
 
     def depth_error(self, event: yaml.Event) -> LimitError:
+        return self.depth_error_at(self.span_of(event))
+
+    def depth_error_at(self, span: Span) -> LimitError:
+        """The `yaml_depth` limit error at `span` (also where libyaml's own nesting limit stops the parse)."""
         return LimitError(
             f"YAML nesting deeper than the limit of {self.limits.yaml_depth}",
-            self.span_of(event),
+            span,
             hint=LIMIT_HINT.format(name="yaml_depth"),
         )
 

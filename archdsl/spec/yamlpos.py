@@ -6,10 +6,19 @@ every limit is checked as the events arrive, before any work is spent on a
 value: nesting depth, the number of values (aliases counted as expanded, so a
 "billion laughs" document stops at its first oversized alias) and the size of
 integer literals. libyaml's parser is used when PyYAML was built with it.
+
+libyaml 0.2.6 (bundled from PyYAML 6.0.4) has a nesting limit of its own, which its
+scanner can reach while looking ahead, before any event reaches the builder. That
+limit is kept above `yaml_depth` for the duration of a load, and its error is
+reported as archdsl's `yaml_depth` limit, so the user sees the same located error
+with the limit's name whichever parser stops first.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,22 +67,62 @@ def load_yaml(text: str, file: str, limits: Limits) -> Document:
         )
     builder = Builder(file, limits)
     try:
-        parser = PARSER(text)
-        try:
-            # get_event() until None, as yaml.parse does, without its generator and check_event() per event
-            event = parser.get_event()
-            while event is not None:
-                builder.on(event)
-                event = parser.get_event()
-        finally:
-            parser.dispose()
+        with _libyaml_nesting_above(limits.yaml_depth):
+            _feed(PARSER(text), builder)
     except yaml.MarkedYAMLError as exc:
+        if _NESTING_PROBLEM in (exc.problem or ""):
+            raise builder.depth_error_at(_mark_span(exc.problem_mark, file)) from None
         raise _syntax_error(exc, file, text) from None
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text, file) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}", Span(file, 1, 1)) from None
     return Document(file, builder.root, builder.spans, builder.aliases)
+
+
+def _feed(parser: Any, builder: Builder) -> None:
+    try:
+        # get_event() until None, as yaml.parse does, without its generator and check_event() per event
+        event = parser.get_event()
+        while event is not None:
+            builder.on(event)
+            event = parser.get_event()
+    finally:
+        parser.dispose()
+
+
+_NESTING_PROBLEM = "exceeded maximum nesting depth"
+"""libyaml's own nesting error (libyaml >= 0.2.6)."""
+_LIBYAML = getattr(yaml, "_yaml", None) if PARSER is not yaml.SafeLoader else None
+_LIBYAML_NESTING = threading.Lock()
+
+
+@contextmanager
+def _libyaml_nesting_above(depth: int) -> Iterator[None]:
+    """Keep libyaml's process-wide nesting limit above `depth` while a load runs.
+
+    libyaml counts one level per collection plus one for the document's block
+    context, so a limit of depth + 2 never refuses a document archdsl accepts, and
+    reaching it means archdsl's own limit is exceeded too. The global is raised
+    only when needed (its default, 1000, is above the default `yaml_depth`) and
+    restored afterwards.
+    """
+    get = getattr(_LIBYAML, "_get_max_nest_level", None)
+    set_ = getattr(_LIBYAML, "_set_max_nest_level", None)
+    if get is None or set_ is None or get() == -1 or get() >= depth + 2:  # -1: libyaml without the control
+        yield
+        return
+    with _LIBYAML_NESTING:
+        before = get()
+        set_(depth + 2)
+        try:
+            yield
+        finally:
+            set_(before)
+
+
+def _mark_span(mark: yaml.Mark | None, file: str) -> Span:
+    return Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SpecError:
@@ -86,7 +135,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SpecError:
             problem = f"{problem} {context} (opened at line {opened.line + 1}, column {opened.column + 1})"
         else:
             problem = f"{problem} {context}"
-    span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
+    span = _mark_span(mark, file)
     return SpecError(f"YAML syntax error: {problem}", span, hint=_syntax_hint(problem, text, span))
 
 

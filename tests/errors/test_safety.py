@@ -6,10 +6,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 import archdsl
 from archdsl.errors import ArchdslError, ExprError, LimitError, SpecError
 from archdsl.limits import Limits
+from archdsl.spec import yamlpos
 from archdsl.spec.expr import TensorInfo, evaluate
 from archdsl.spec.yamlpos import load_yaml
 
@@ -97,6 +99,44 @@ def test_deep_nesting_within_a_raised_limit_loads_without_recursion() -> None:
     while value:
         depth, value = depth + 1, value[0]
     assert depth == 2999
+
+
+_LIBYAML = getattr(yaml, "_yaml", None) if getattr(yaml, "__with_libyaml__", False) else None
+_NEST_CONTROL = _LIBYAML is not None and getattr(_LIBYAML, "_get_max_nest_level", lambda: -1)() != -1
+
+
+@pytest.mark.parametrize("parser", ["libyaml", "python"])
+@pytest.mark.parametrize("text", [
+    "x: " + "[" * 2_000 + "]" * 2_000, "x: " + "{a: " * 2_000 + "1" + "}" * 2_000,
+    "x:\n" + "".join(" " * 2 * i + "- a:\n" for i in range(600)),  # two levels a line: 1,200 in all
+])
+def test_deep_nesting_is_archdsls_limit_error_whichever_parser_stops_first(
+        text: str, parser: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # PyYAML 6.0.4 bundles libyaml 0.2.6, whose scanner stops at 1000 levels while looking ahead,
+    # before the builder sees the 65th; older releases have no such limit. Either way the user sees ours.
+    if parser == "python":
+        monkeypatch.setattr(yamlpos, "PARSER", yaml.SafeLoader)
+    elif _LIBYAML is None:
+        pytest.skip("PyYAML was built without libyaml")
+    with pytest.raises(LimitError, match="nesting deeper than the limit of 64") as caught:
+        load_yaml("archdsl: 1\n" + text + "\n", "deep.yaml", Limits())
+    assert caught.value.span is not None and caught.value.span.line >= 2
+    assert "--limit yaml_depth=N" in (caught.value.hint or "")
+
+
+@pytest.mark.skipif(not _NEST_CONTROL, reason="this PyYAML's libyaml has no nesting control (PyYAML < 6.0.4)")
+def test_libyaml_nesting_limit_is_raised_for_the_load_and_restored() -> None:
+    before = _LIBYAML._get_max_nest_level()
+    _LIBYAML._set_max_nest_level(10)  # a lower process-wide setting, as another library might leave it
+    try:
+        doc = load_yaml("x: " + "[" * 40 + "]" * 40 + "\n", "deep.yaml", Limits())
+        assert isinstance(doc.data["x"], list)
+        assert _LIBYAML._get_max_nest_level() == 10
+        with pytest.raises(LimitError, match="nesting deeper than the limit of 30"):
+            load_yaml("x: " + "[" * 40 + "]" * 40 + "\n", "deep.yaml", Limits(yaml_depth=30))
+        assert _LIBYAML._get_max_nest_level() == 10
+    finally:
+        _LIBYAML._set_max_nest_level(before)
 
 
 def test_recursive_alias_is_an_error_not_a_cycle() -> None:
