@@ -20,9 +20,16 @@ from typing import Any
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 
 from archdsl.errors import BackendError, Span, did_you_mean
+
+try:
+    import onnxruntime as ort
+except ImportError:
+    raise BackendError(
+        "onnxruntime is not installed, so models cannot run here (export needs only onnx)",
+        hint="pip install 'archdsl[cpu]' for the CPU build, or 'archdsl[gpu]' for CUDA",
+    ) from None
 from backends.onnx.export import ExportOptions, export_bytes
 
 PROVIDERS: dict[str, str] = {

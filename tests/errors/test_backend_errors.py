@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,3 +41,15 @@ def test_missing_lowering_is_located(run_cli, tmp_path: Path, monkeypatch, comma
     assert status == 2, err
     assert "model.yaml:5:5: error: [m]" in err and message in err and "Traceback" not in err
     assert not (tmp_path / output).exists() and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_running_without_onnxruntime_names_the_extra_to_install(tmp_path: Path) -> None:
+    # onnxruntime comes from the [cpu] or [gpu] extra; an install with neither still exports
+    script = ("import sys; sys.modules['onnxruntime'] = None\n"  # what `import onnxruntime` sees when it is absent
+              "from archdsl.cli import main\n"
+              "sys.exit(main(['export', 'lenet5', '-o', 'l.onnx']) or main(['run', 'l.onnx']))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert (tmp_path / "l.onnx").is_file()
+    assert "onnxruntime is not installed" in done.stderr and "archdsl[cpu]" in done.stderr
+    assert "Traceback" not in done.stderr
