@@ -16,8 +16,8 @@ from pathlib import Path
 from archdsl.errors import SpecError
 from archdsl.spec.library import library_root
 
-AllowOutside = Iterable[str | os.PathLike[str]]
-"""Extra folders (and what lies below them) a spec may read."""
+AllowOutside = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+"""Extra folders (and what lies below them) a spec may read: one, or several."""
 
 
 def real_path(path: Path) -> Path:
@@ -41,8 +41,10 @@ class Reach:
     @classmethod
     def of(cls, top: Path, allow_outside: AllowOutside = ()) -> Reach:
         """The reach of a load whose top-level spec is `top`."""
+        # one path is one folder, not the characters of its name (`allow_outside="/etc"` is not "/", "e", ...)
+        folders = [allow_outside] if isinstance(allow_outside, (str, os.PathLike)) else list(allow_outside)
         return cls(real_path(top.absolute().parent), real_path(library_root()),
-                   tuple(real_path(Path(os.fspath(p)).absolute()) for p in allow_outside))
+                   tuple(real_path(Path(os.fspath(p)).absolute()) for p in folders))
 
     @property
     def roots(self) -> tuple[Path, ...]:

@@ -56,12 +56,21 @@ def test_a_path_that_climbs_out_is_refused_not_looked_up_in_the_library(write_sp
         archdsl.load(write_spec(CHILD.format(target="../resnet18.yaml")))
 
 
+def test_a_single_string_allows_that_folder_only(tmp_path: Path, write_spec: Callable[..., Path]) -> None:
+    """`allow_outside="/x"` must not be read as the folders "/", "x" (which would allow everything)."""
+    child = write_spec(CHILD.format(target="/etc/hostname"), "variants/child.yaml")
+    with pytest.raises(SpecError, match="outside the folders a spec may read"):
+        archdsl.load(child, allow_outside=str(tmp_path / "elsewhere"))
+
+
 def test_allow_outside_lets_a_spec_extend_a_parent_folder(tmp_path: Path, write_spec: Callable[..., Path]) -> None:
     write_spec(TINY, "parent.yaml")
     child = write_spec(CHILD.format(target="../parent.yaml"), "variants/child.yaml")
     with pytest.raises(SpecError, match="outside the folders a spec may read"):
         archdsl.load(child)
     model = archdsl.load(child, allow_outside=[tmp_path])
+    assert [node.op for node in model.graph.nodes.values()] == ["input", "flatten", "linear"]
+    model = archdsl.load(child, allow_outside=str(tmp_path))  # one folder, not the characters of its name
     assert [node.op for node in model.graph.nodes.values()] == ["input", "flatten", "linear"]
 
 
