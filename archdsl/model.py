@@ -16,6 +16,7 @@ from archdsl.ir.init import InitPlan, plan_init
 from archdsl.limits import DEFAULT_LIMITS, Limits
 from archdsl.plugin import import_spec_plugins
 from archdsl.spec.loader import Spec, load_spec
+from archdsl.spec.reach import AllowOutside
 
 
 @dataclass
@@ -63,12 +64,15 @@ def load(
     input_shapes: Mapping[str, tuple[int, ...]] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     allow_plugins: bool = False,
+    allow_outside: AllowOutside = (),
     **params: Any,
 ) -> Model:
     """Load a spec (library name or path), bind `params`, expand it into a Model.
-    `allow_plugins` lets the plugin modules the spec names (`plugins:`) be imported."""
-    resolved = load_spec(str(spec), limits)
-    import_spec_plugins(resolved.plugins, allow_plugins)
+    `allow_plugins` lets the plugin modules the spec names (`plugins:`) be imported.
+    The files a spec names must lie in its own folder (and below) or the shipped library;
+    `allow_outside` adds folders (docs/errors-and-limits.md, "What a spec may read")."""
+    resolved = load_spec(str(spec), limits, allow_outside)
+    import_spec_plugins(resolved.plugins, allow_plugins, resolved.reach)
     graph = expand(resolved, params, input_shapes, limits)
     model = Model(resolved, graph, dict(params), limits)
     _ = model.init  # bad `init:` rules are spec errors: report them at load time

@@ -93,7 +93,7 @@ def _check_backend_options(args: argparse.Namespace, chosen: str) -> None:
 def _block_library(args: argparse.Namespace, spec: str) -> Spec | None:
     """The file `spec` names, when it is a block library (blocks, no graph) that loads."""
     try:
-        loaded = load_file(spec, parse_limits(args.limit))
+        loaded = load_file(spec, parse_limits(args.limit), args.allow_outside)
     except ArchdslError:
         return None
     return loaded if is_block_library(loaded) else None

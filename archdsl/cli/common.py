@@ -15,7 +15,7 @@ from archdsl.spec.yamlpos import load_yaml
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser, many: bool = False) -> None:
-    """SPEC plus `-p key=value`, `--input`, `--limit`."""
+    """SPEC plus `-p key=value`, `--input`, `--limit`, `--allow-plugins`, `--allow-outside`."""
     if many:
         parser.add_argument("specs", nargs="+", metavar="SPEC", help="spec files or library names")
     else:
@@ -28,6 +28,9 @@ def add_spec_arguments(parser: argparse.ArgumentParser, many: bool = False) -> N
                         help="raise or lower a safety limit (see docs/errors-and-limits.md)")
     parser.add_argument("--allow-plugins", action="store_true",
                         help="import the plugin modules the spec names (`plugins:`); importing runs their code")
+    parser.add_argument("--allow-outside", action="append", default=[], metavar="DIR",
+                        help="let the spec's `extends:`/`use:`/`plugins:` read files in DIR (and below) too; by default "
+                             "only the spec's own folder (and below) and the shipped library (repeatable)")
 
 
 def parse_params(items: list[str], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
@@ -77,8 +80,8 @@ def load_model(args: argparse.Namespace, spec: str | None = None) -> Model:
     """Load the spec named on the command line with its overrides."""
     limits = parse_limits(args.limit)
     shapes = parse_inputs(args.input)
-    return load(spec or args.spec, input_shapes=shapes, limits=limits,
-                allow_plugins=getattr(args, "allow_plugins", False), **parse_params(args.param, limits))
+    return load(spec or args.spec, input_shapes=shapes, limits=limits, allow_plugins=getattr(args, "allow_plugins", False),
+                allow_outside=getattr(args, "allow_outside", []), **parse_params(args.param, limits))
 
 
 def emit(text: str, output: str | None) -> None:

@@ -47,4 +47,5 @@ def _load(args: argparse.Namespace, spec: str, vs_params: list[str], vs_inputs: 
     limits = parse_limits(args.limit)
     params = {**parse_params(args.param, limits), **parse_params(vs_params, limits)}
     shapes = {**parse_inputs(args.input), **parse_inputs(vs_inputs)}
-    return load(spec, input_shapes=shapes, limits=limits, allow_plugins=args.allow_plugins, **params)
+    return load(spec, input_shapes=shapes, limits=limits, allow_plugins=args.allow_plugins,
+                allow_outside=args.allow_outside, **params)

@@ -3,13 +3,16 @@
 Importing a module runs its code, so a spec's plugins are imported only when
 the user allows it (`--allow-plugins`, `archdsl.load(..., allow_plugins=True)`).
 A name is looked up next to the spec file that names it first
-(`my_ops.py` or `my_ops/__init__.py`), then on sys.path.
+(`my_ops.py` or `my_ops/__init__.py`), then on sys.path. A local file obeys the
+same reach as `extends:`/`use:` (archdsl/spec/reach.py): a symlink beside the spec
+that leads outside its folder is refused unless `--allow-outside` names the folder.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -18,12 +21,14 @@ from pathlib import Path
 from archdsl.errors import ArchdslError, ErrorGroup, SpecError
 from archdsl.plugin.registry import LOADED, Plugin, on_path, run_loader
 from archdsl.spec.loader import Source
+from archdsl.spec.reach import Reach, real_path
 
 MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
-def import_spec_plugins(uses: Sequence[tuple[str, Source]], allowed: bool) -> None:
-    """Import each plugin module a spec names; located SpecErrors when not allowed or broken."""
+def import_spec_plugins(uses: Sequence[tuple[str, Source]], allowed: bool, reach: Reach | None = None) -> None:
+    """Import each plugin module a spec names; located SpecErrors when not allowed, out of
+    `reach` (a local file only; None: no check) or broken."""
     errors: list[ArchdslError] = []
     for name, source in uses:
         try:
@@ -32,20 +37,21 @@ def import_spec_plugins(uses: Sequence[tuple[str, Source]], allowed: bool) -> No
                     f"the spec names plugin module '{name}'; importing it runs its code, so it needs permission",
                     hint="if you trust it, pass --allow-plugins (Python: archdsl.load(..., allow_plugins=True))",
                 )
-            import_plugin(name, Path(source.doc.file).parent)
+            import_plugin(name, Path(source.doc.file).parent, reach)
         except ArchdslError as error:
             errors.append(error.located(source.span))
     if errors:
         raise ErrorGroup(errors)
 
 
-def import_plugin(name: str, directory: Path) -> Plugin:
-    """Import the plugin module `name`, from `directory` if it is there, else from sys.path."""
+def import_plugin(name: str, directory: Path, reach: Reach | None = None) -> Plugin:
+    """Import the plugin module `name`, from `directory` if it is there (and within `reach`),
+    else from sys.path."""
     if not isinstance(name, str) or not MODULE_NAME.match(name):
         stem = str(name).removesuffix(".py").replace("/", ".")
         raise SpecError(f"plugin {name!r} is not a Python module name",
                         hint=f"name the module, e.g. '{stem}'" if MODULE_NAME.match(stem) else "e.g. my_ops or pkg.ops")
-    local = _local_file(name, directory)
+    local = _local_file(name, directory, reach)
     key = f"module {local or name}"
     if key in LOADED and LOADED[key].error is None:
         return LOADED[key]
@@ -63,11 +69,18 @@ def import_plugin(name: str, directory: Path) -> Plugin:
     return plugin
 
 
-def _local_file(name: str, directory: Path) -> Path | None:
+def _local_file(name: str, directory: Path, reach: Reach | None) -> Path | None:
+    """The module's file beside the spec, resolved; one that resolves out of `reach` is refused
+    before it is looked at."""
     base = directory.joinpath(*name.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate.resolve()
+        if not os.path.lexists(candidate):
+            continue
+        real = real_path(candidate)
+        if reach is not None:
+            reach.check(real, name, "plugins")
+        if real.is_file():
+            return real
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keyword
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -13,6 +14,8 @@ from archdsl.errors import ArchdslError, ErrorGroup, LimitError, Span, SpecError
 from archdsl.limits import Limits
 from archdsl.spec.library import library_names, library_root, resolve_spec
 from archdsl.spec.params import parse_decl
+from archdsl.spec.reach import AllowOutside, Reach, real_path
+from archdsl.spec.reading import read_document
 from archdsl.spec.schema import (
     IDENTIFIER,
     BlockDecl,
@@ -24,7 +27,7 @@ from archdsl.spec.schema import (
     TorchvisionRef,
 )
 from archdsl.spec.validation import pydantic_errors, validate_model
-from archdsl.spec.yamlpos import Document, load_yaml
+from archdsl.spec.yamlpos import Document
 from archdsl.spec.yamlpos import Path as YPath
 
 
@@ -85,24 +88,29 @@ class Spec:
     """Plugin modules named by this file and those it extends or uses, with where each is named."""
     lint: list[tuple[LintDecl, Source]] = field(default_factory=list)
     """File-level lint suppressions of this file and those it extends or uses."""
+    reach: Reach | None = None
+    """The folders this load could read from (reach.py); local plugin files obey it too."""
 
 
-def load_file(name_or_path: str, limits: Limits) -> Spec:
-    """Load a spec file by library name or path, following `extends` and `use`; a block
-    library (no `graph:`) loads too."""
+def load_file(name_or_path: str, limits: Limits, allow_outside: AllowOutside = ()) -> Spec:
+    """Load a spec file by library name or path, following `extends` and `use` within the
+    spec's folder, the library and `allow_outside` (reach.py); a block library (no `graph:`) loads too."""
     path = resolve_spec(name_or_path)
+    reach = Reach.of(path, allow_outside)
     try:
-        return _Loader(limits).load(path, chain=())
+        spec = _Loader(limits, reach).load(path, chain=())
     except RecursionError:
         raise LimitError(
             "the spec nests too deeply to process", Span(str(path), 1, 1),
             hint="lower --limit yaml_depth (default 64) so deep nesting is rejected up front",
         ) from None
+    spec.reach = reach
+    return spec
 
 
-def load_spec(name_or_path: str, limits: Limits) -> Spec:
-    """Load a model spec by library name or path, following `extends` and `use`."""
-    spec = load_file(name_or_path, limits)
+def load_spec(name_or_path: str, limits: Limits, allow_outside: AllowOutside = ()) -> Spec:
+    """Load a model spec by library name or path, following `extends` and `use` (see load_file)."""
+    spec = load_file(name_or_path, limits, allow_outside)
     path = Path(spec.file)
     top = Span(str(path), 1, 1)
     if spec.graph is None or spec.graph_source is None:
@@ -113,36 +121,18 @@ def load_spec(name_or_path: str, limits: Limits) -> Spec:
 
 
 class _Loader:
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, reach: Reach) -> None:
         self.limits = limits
+        self.reach = reach
 
-    def read(self, path: Path) -> tuple[Document, SpecFile]:
-        try:
-            with open(path, "rb") as handle:
-                raw = handle.read(self.limits.file_bytes + 1)  # never more than the limit
-        except OSError as exc:
-            raise SpecError(f"cannot read '{path}': {exc.strerror}", Span(str(path))) from None
-        if len(raw) > self.limits.file_bytes:
-            raise LimitError(
-                f"'{path}' is larger than the limit of {self.limits.file_bytes} bytes", Span(str(path), 1, 1),
-                hint="raise it with --limit file_bytes=N if the file is genuine",
-            )
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-            raise SpecError(
-                f"'{path.name}' is not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start}",
-                Span(str(path), line, col), hint="save the file as UTF-8; a spec is plain text",
-            ) from None
-        doc = load_yaml(text, str(path), self.limits)
+    def read(self, path: Path, shown: str, referenced: bool) -> tuple[Document, SpecFile]:
+        doc = read_document(path, self.limits, shown, referenced)
         if not isinstance(doc.data, dict):
             raise SpecError("a spec must be a YAML mapping with `archdsl: 1` at the top", doc.span(()))
         return doc, validate_model(SpecFile, doc.data, doc, ())
 
-    def load(self, path: Path, chain: tuple[Path, ...]) -> Spec:
-        doc, model = self.read(path)
+    def load(self, path: Path, chain: tuple[Path, ...], shown: str = "") -> Spec:
+        doc, model = self.read(path, shown or str(path), referenced=bool(chain))
         spec = self.base_of(model, doc, path, chain)
         for index, used in enumerate(model.use):
             self.merge_blocks(spec, self.follow(used, doc, ("use", index), path, chain), Source(doc, ("use", index)))
@@ -160,10 +150,12 @@ class _Loader:
     def follow(
         self, target: str, doc: Document, where: YPath, path: Path, chain: tuple[Path, ...]
     ) -> Spec:
-        """Load a file named by `extends`/`use`: relative to the naming file, else a library name."""
-        resolved = _locate(target, path.parent)
-        here = path.resolve()
+        """Load a file named by `extends`/`use`: relative to the naming file, else a library name;
+        either way inside the reach of this load (reach.py)."""
+        here = real_path(path)
         try:
+            resolved = _locate(target, path.parent, self.reach)
+            self.reach.check(resolved, target, str(where[0]))
             if resolved in chain or resolved == here:
                 cycle = " → ".join(p.name for p in (*chain, here, resolved))
                 raise SpecError(f"`extends`/`use` cycle: {cycle}")
@@ -171,13 +163,11 @@ class _Loader:
                 raise LimitError(
                     f"`extends`/`use` chain deeper than the limit of {self.limits.import_depth}"
                 )
-            if resolved.is_dir():
-                raise SpecError(f"'{target}' is a directory, not a spec file")
-            if not resolved.is_file():
+            if not os.path.lexists(resolved):
                 raise SpecError(f"file '{target}' not found (looked in {path.parent}"
                                 + (" and the library)" if _in_library(target) else ")"),
                                 hint=_nearest_file(target, resolved))
-            return self.load(resolved, chain + (here,))
+            return self.load(resolved, chain + (here,), target)
         except ArchdslError as error:
             raise error.located(doc.span(where)) from None
 
@@ -265,16 +255,17 @@ def _is_bare(target: str) -> bool:
     return "/" not in target and "\\" not in target and Path(target).suffix not in (".yaml", ".yml")
 
 
-def _locate(target: str, folder: Path) -> Path:
+def _locate(target: str, folder: Path, reach: Reach) -> Path:
     """The file `target` names: beside the naming file, else in the shipped library, where
     `resnet50`, `blocks/resnet.yaml` and (for a bare name) `resnet` under `blocks/` all resolve,
-    so an installed package's blocks can be used from a spec anywhere."""
-    resolved = (folder / target).resolve()
-    if resolved.exists():
+    so an installed package's blocks can be used from a spec anywhere. A path out of reach is
+    returned unexamined (no stat, no fallback), so whether it exists cannot be learnt from the error."""
+    resolved = real_path(folder / target)
+    if not reach.allows(resolved) or os.path.lexists(resolved):
         return resolved
     for shipped in _library_candidates(target):
         if shipped.is_file():
-            return shipped.resolve()
+            return real_path(shipped)
     return resolved
 
 

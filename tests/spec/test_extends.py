@@ -49,9 +49,29 @@ def test_a_spec_anywhere_uses_the_library_blocks(write_spec: Callable[..., Path]
     assert "layer1.1.conv2" in model.graph.nodes
 
 
-def test_a_path_that_climbs_out_is_not_looked_up_in_the_library(write_spec: Callable[..., Path]) -> None:
-    with pytest.raises(SpecError, match=r"file '\.\./resnet18.yaml' not found \(looked in [^)]*\)$"):
+def test_a_path_that_climbs_out_is_refused_not_looked_up_in_the_library(write_spec: Callable[..., Path]) -> None:
+    """Out of the spec's folder is out of reach (docs/errors-and-limits.md, "What a spec may read"),
+    whether or not the file exists, and the library is not searched for it instead."""
+    with pytest.raises(SpecError, match=r"`extends` target '\.\./resnet18.yaml' resolves to .*, outside the folders"):
         archdsl.load(write_spec(CHILD.format(target="../resnet18.yaml")))
+
+
+def test_a_single_string_allows_that_folder_only(tmp_path: Path, write_spec: Callable[..., Path]) -> None:
+    """`allow_outside="/x"` must not be read as the folders "/", "x" (which would allow everything)."""
+    child = write_spec(CHILD.format(target="/etc/hostname"), "variants/child.yaml")
+    with pytest.raises(SpecError, match="outside the folders a spec may read"):
+        archdsl.load(child, allow_outside=str(tmp_path / "elsewhere"))
+
+
+def test_allow_outside_lets_a_spec_extend_a_parent_folder(tmp_path: Path, write_spec: Callable[..., Path]) -> None:
+    write_spec(TINY, "parent.yaml")
+    child = write_spec(CHILD.format(target="../parent.yaml"), "variants/child.yaml")
+    with pytest.raises(SpecError, match="outside the folders a spec may read"):
+        archdsl.load(child)
+    model = archdsl.load(child, allow_outside=[tmp_path])
+    assert [node.op for node in model.graph.nodes.values()] == ["input", "flatten", "linear"]
+    model = archdsl.load(child, allow_outside=str(tmp_path))  # one folder, not the characters of its name
+    assert [node.op for node in model.graph.nodes.values()] == ["input", "flatten", "linear"]
 
 
 @pytest.mark.parametrize(("target", "hint"), [
