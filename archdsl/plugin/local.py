@@ -17,6 +17,7 @@ from pathlib import Path
 
 from archdsl.errors import ArchdslError, ErrorGroup, SpecError
 from archdsl.plugin.registry import LOADED, Plugin, on_path, run_loader
+from archdsl.runfiles import note_input
 from archdsl.spec.loader import Source
 
 MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -46,6 +47,8 @@ def import_plugin(name: str, directory: Path) -> Plugin:
         raise SpecError(f"plugin {name!r} is not a Python module name",
                         hint=f"name the module, e.g. '{stem}'" if MODULE_NAME.match(stem) else "e.g. my_ops or pkg.ops")
     local = _local_file(name, directory)
+    if local is not None:
+        note_input(local, f"plugin module '{name}', which this command imports")
     key = f"module {local or name}"
     if key in LOADED and LOADED[key].error is None:
         return LOADED[key]

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from archdsl.errors import ArchdslError, ErrorGroup, LimitError, Span, SpecError, closest, did_you_mean
 from archdsl.limits import Limits
+from archdsl.runfiles import note_input
 from archdsl.spec.library import library_names, library_root, resolve_spec
 from archdsl.spec.params import parse_decl
 from archdsl.spec.schema import (
@@ -91,6 +92,7 @@ def load_file(name_or_path: str, limits: Limits) -> Spec:
     """Load a spec file by library name or path, following `extends` and `use`; a block
     library (no `graph:`) loads too."""
     path = resolve_spec(name_or_path)
+    note_input(path, "the spec this command reads")
     try:
         return _Loader(limits).load(path, chain=())
     except RecursionError:
@@ -110,6 +112,10 @@ def load_spec(name_or_path: str, limits: Limits) -> Spec:
     if not spec.inputs:
         raise SpecError("the spec declares no `inputs:`", top, hint="add e.g. `inputs: {x: [3, 224, 224]}`")
     return spec
+
+
+_FOLLOWED = {"extends": "the spec that '{naming}' extends", "use": "a block library that '{naming}' uses"}
+"""How a file named by `extends`/`use` is described to the user (see archdsl.runfiles)."""
 
 
 class _Loader:
@@ -177,6 +183,7 @@ class _Loader:
                 raise SpecError(f"file '{target}' not found (looked in {path.parent}"
                                 + (" and the library)" if _in_library(target) else ")"),
                                 hint=_nearest_file(target, resolved))
+            note_input(resolved, _FOLLOWED[where[0]].format(naming=path.name), doc.span(where))
             return self.load(resolved, chain + (here,))
         except ArchdslError as error:
             raise error.located(doc.span(where)) from None
