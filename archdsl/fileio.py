@@ -1,9 +1,12 @@
-"""Atomic output: a failed command never leaves a half-written file."""
+"""Atomic output: a failed command never leaves a half-written file, and no output replaces
+an input of its run or creates folders the user did not make."""
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from archdsl.errors import OutputError
+from archdsl.runfiles import input_at
 
 
 @contextmanager
@@ -19,33 +23,88 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 
     A target that exists but is not a regular file (a terminal, a pipe,
     /dev/stdout) is written in place once the output is complete: renaming over
-    it would replace the device node itself. Any OS failure is an OutputError.
+    it would replace the device node itself. `check_output` refuses the target
+    first; any OS failure is an OutputError.
     """
     shown, path = str(target), Path(target)
-    if path.is_dir():
-        raise OutputError(f"cannot write '{shown}': it is a directory", hint="give a file name")
+    check_output(path)
     special = path.exists() and not path.is_file()
     real = path if special else Path(os.path.realpath(path))  # a symlinked file keeps its link
-    temp = _temporary(real, shown, special)
+    temp: Path | None = None
+    held = _hold_signals()  # a signal between creating the file and naming it in `temp` would leak it
     try:
+        temp = _temporary(real, shown, special)
+        _release_signals(held)  # one that came meanwhile raises here, where `finally` removes the file
         yield temp
         _finish(temp, real, special)
     except OSError as exc:
         raise OutputError(f"cannot write '{shown}': {exc.strerror or exc}") from None
     finally:
-        temp.unlink(missing_ok=True)
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        _release_signals(held)
+
+
+def check_output(target: str | os.PathLike[str]) -> None:
+    """The one rule for every output path: an OutputError for a directory, a folder that does
+    not exist (none is created), or a file the run reads (the same path, a symlink or a hard link)."""
+    shown, path = os.fspath(target), Path(target)
+    try:
+        if path.is_dir():
+            raise OutputError(f"cannot write '{shown}': it is a directory", hint="give a file name")
+        if not path.exists() or path.is_file():
+            _check_folder(shown, Path(os.path.realpath(path)).parent)
+    except OSError as exc:  # e.g. a folder on the way that may not be searched
+        raise OutputError(f"cannot write '{shown}': {exc.strerror or exc}") from None
+    read = input_at(path)
+    if read is not None:
+        alias = "" if os.path.abspath(read.path) == os.path.abspath(shown) else f" ('{_near(read.path)}' under another name)"
+        raise OutputError(f"cannot write '{shown}': it is {read.role}{alias}", read.span,
+                          hint="write the output to another file; this one is an input of the same command")
+
+
+def _near(path: str) -> str:
+    """`path` relative to the working directory when it lies below it (the loader resolves paths)."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
+
+
+def _check_folder(shown: str, folder: Path) -> None:
+    """The folder a file goes into must exist already: a typo in `-o` must not create a tree."""
+    named = Path(shown).parent
+    where = str(named) if Path(os.path.realpath(named)) == folder else str(folder)  # a dangling link: its folder
+    if not folder.exists():
+        raise OutputError(f"cannot write '{shown}': folder '{where}' does not exist",
+                          hint=f"create it first (mkdir -p {shlex.quote(where)})")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write '{shown}': '{where}' is not a folder")
 
 
 def _temporary(real: Path, shown: str, special: bool) -> Path:
     try:
-        if not special:
-            real.parent.mkdir(parents=True, exist_ok=True)
         folder = None if special else real.parent
         handle, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise OutputError(f"cannot write '{shown}': {exc.strerror or exc}") from None
     os.close(handle)
     return Path(name)
+
+
+STOPPING = frozenset(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+"""The signals that stop a command (see archdsl.cli.signals): held while a temporary file is created."""
+
+
+def _hold_signals() -> set[signal.Signals] | None:
+    """Block STOPPING signals (they stay pending); the previous mask, or None where there are no masks."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+
+
+def _release_signals(held: set[signal.Signals] | None) -> None:
+    """Restore the mask; Python runs the handler of a signal that came meanwhile before returning."""
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _finish(temp: Path, real: Path, special: bool) -> None:
