@@ -4,9 +4,9 @@ an input of its run or creates folders the user did not make."""
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
 import shutil
-import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,19 +30,23 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     check_output(path)
     special = path.exists() and not path.is_file()
     real = path if special else Path(os.path.realpath(path))  # a symlinked file keeps its link
-    temp: Path | None = None
-    held = _hold_signals()  # a signal between creating the file and naming it in `temp` would leak it
+    # The name comes first and the file is made inside `try`: a signal (raised in the main
+    # thread, whichever thread the OS delivered it to) between making the file and naming it
+    # would otherwise leave it behind.
+    temp, ours = _temporary_name(real, special), True
     try:
-        temp = _temporary(real, shown, special)
-        _release_signals(held)  # one that came meanwhile raises here, where `finally` removes the file
+        try:
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            ours = False  # another writer's (the name is 48 random bits): not ours to remove
+            raise
         yield temp
         _finish(temp, real, special)
     except OSError as exc:
         raise OutputError(f"cannot write '{shown}': {exc.strerror or exc}") from None
     finally:
-        if temp is not None:
+        if ours:
             temp.unlink(missing_ok=True)
-        _release_signals(held)
 
 
 def check_output(target: str | os.PathLike[str]) -> None:
@@ -80,31 +84,10 @@ def _check_folder(shown: str, folder: Path) -> None:
         raise OutputError(f"cannot write '{shown}': '{where}' is not a folder")
 
 
-def _temporary(real: Path, shown: str, special: bool) -> Path:
-    try:
-        folder = None if special else real.parent
-        handle, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"cannot write '{shown}': {exc.strerror or exc}") from None
-    os.close(handle)
-    return Path(name)
-
-
-STOPPING = frozenset(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
-"""The signals that stop a command (see archdsl.cli.signals): held while a temporary file is created."""
-
-
-def _hold_signals() -> set[signal.Signals] | None:
-    """Block STOPPING signals (they stay pending); the previous mask, or None where there are no masks."""
-    if not hasattr(signal, "pthread_sigmask"):
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
-
-
-def _release_signals(held: set[signal.Signals] | None) -> None:
-    """Restore the mask; Python runs the handler of a signal that came meanwhile before returning."""
-    if held is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+def _temporary_name(real: Path, special: bool) -> Path:
+    """A fresh name beside `real` (in the temporary folder for a device or pipe)."""
+    folder = Path(tempfile.gettempdir()) if special else real.parent
+    return folder / f".{real.name}.{secrets.token_hex(6)}.tmp"
 
 
 def _finish(temp: Path, real: Path, special: bool) -> None:
@@ -117,7 +100,7 @@ def _finish(temp: Path, real: Path, special: bool) -> None:
 
 
 def _umask() -> int:
-    """The process umask (mkstemp makes 0600 files; outputs get the usual mode)."""
+    """The process umask (temporary files are made 0600; outputs get the usual mode)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
