@@ -1,8 +1,11 @@
-"""Atomic output: a failed command never leaves a half-written file."""
+"""Atomic output: a failed command never leaves a half-written file, and no output replaces
+an input of its run or creates folders the user did not make."""
 
 from __future__ import annotations
 
 import os
+import secrets
+import shlex
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from archdsl.errors import OutputError
+from archdsl.runfiles import input_at
 
 
 @contextmanager
@@ -19,33 +23,71 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 
     A target that exists but is not a regular file (a terminal, a pipe,
     /dev/stdout) is written in place once the output is complete: renaming over
-    it would replace the device node itself. Any OS failure is an OutputError.
+    it would replace the device node itself. `check_output` refuses the target
+    first; any OS failure is an OutputError.
     """
     shown, path = str(target), Path(target)
-    if path.is_dir():
-        raise OutputError(f"cannot write '{shown}': it is a directory", hint="give a file name")
+    check_output(path)
     special = path.exists() and not path.is_file()
     real = path if special else Path(os.path.realpath(path))  # a symlinked file keeps its link
-    temp = _temporary(real, shown, special)
+    # The name comes first and the file is made inside `try`: a signal (raised in the main
+    # thread, whichever thread the OS delivered it to) between making the file and naming it
+    # would otherwise leave it behind.
+    temp, ours = _temporary_name(real, special), True
     try:
+        try:
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            ours = False  # another writer's (the name is 48 random bits): not ours to remove
+            raise
         yield temp
         _finish(temp, real, special)
     except OSError as exc:
         raise OutputError(f"cannot write '{shown}': {exc.strerror or exc}") from None
     finally:
-        temp.unlink(missing_ok=True)
+        if ours:
+            temp.unlink(missing_ok=True)
 
 
-def _temporary(real: Path, shown: str, special: bool) -> Path:
+def check_output(target: str | os.PathLike[str]) -> None:
+    """The one rule for every output path: an OutputError for a directory, a folder that does
+    not exist (none is created), or a file the run reads (the same path, a symlink or a hard link)."""
+    shown, path = os.fspath(target), Path(target)
     try:
-        if not special:
-            real.parent.mkdir(parents=True, exist_ok=True)
-        folder = None if special else real.parent
-        handle, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
+        if path.is_dir():
+            raise OutputError(f"cannot write '{shown}': it is a directory", hint="give a file name")
+        if not path.exists() or path.is_file():
+            _check_folder(shown, Path(os.path.realpath(path)).parent)
+    except OSError as exc:  # e.g. a folder on the way that may not be searched
         raise OutputError(f"cannot write '{shown}': {exc.strerror or exc}") from None
-    os.close(handle)
-    return Path(name)
+    read = input_at(path)
+    if read is not None:
+        alias = "" if os.path.abspath(read.path) == os.path.abspath(shown) else f" ('{_near(read.path)}' under another name)"
+        raise OutputError(f"cannot write '{shown}': it is {read.role}{alias}", read.span,
+                          hint="write the output to another file; this one is an input of the same command")
+
+
+def _near(path: str) -> str:
+    """`path` relative to the working directory when it lies below it (the loader resolves paths)."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
+
+
+def _check_folder(shown: str, folder: Path) -> None:
+    """The folder a file goes into must exist already: a typo in `-o` must not create a tree."""
+    named = Path(shown).parent
+    where = str(named) if Path(os.path.realpath(named)) == folder else str(folder)  # a dangling link: its folder
+    if not folder.exists():
+        raise OutputError(f"cannot write '{shown}': folder '{where}' does not exist",
+                          hint=f"create it first (mkdir -p {shlex.quote(where)})")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write '{shown}': '{where}' is not a folder")
+
+
+def _temporary_name(real: Path, special: bool) -> Path:
+    """A fresh name beside `real` (in the temporary folder for a device or pipe)."""
+    folder = Path(tempfile.gettempdir()) if special else real.parent
+    return folder / f".{real.name}.{secrets.token_hex(6)}.tmp"
 
 
 def _finish(temp: Path, real: Path, special: bool) -> None:
@@ -58,7 +100,7 @@ def _finish(temp: Path, real: Path, special: bool) -> None:
 
 
 def _umask() -> int:
-    """The process umask (mkstemp makes 0600 files; outputs get the usual mode)."""
+    """The process umask (temporary files are made 0600; outputs get the usual mode)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -8,11 +8,17 @@ import traceback
 
 from archdsl import __version__
 from archdsl.backend import backends
+from archdsl.cli.signals import Terminated, terminating_cleanly
 from archdsl.cli.stdout import guarded_stdout
 from archdsl.errors import ArchdslError
+from archdsl.fileio import check_output
+from archdsl.runfiles import recording_inputs
 
 REPORT_URL = "https://github.com/archdsl/archdsl/issues"
 DEBUG_HELP = "show tracebacks of internal errors"
+OUTPUT_OPTIONS = ("output", "save")
+"""The argparse destinations that name a file a command writes: checked before any work
+(a missing folder is refused in a second, not after an export), and again when written."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,11 +40,24 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; user mistakes exit 2 with a located message, internal bugs exit 1."""
+    """Run the CLI; user mistakes exit 2 with a located message, internal bugs exit 1, and
+    SIGINT, SIGTERM or SIGHUP 128 + the signal (no output or temporary file left behind)."""
+    try:
+        with terminating_cleanly():
+            return _command(argv)
+    except Terminated as stop:  # also when it lands while an error is being reported
+        print("terminated", file=sys.stderr)
+        return stop.status
+
+
+def _command(argv: list[str] | None) -> int:
     args = None
     try:
-        with guarded_stdout():
+        with guarded_stdout(), recording_inputs():
             args = parser().parse_args(argv)
+            for dest in OUTPUT_OPTIONS:
+                if getattr(args, dest, None):
+                    check_output(getattr(args, dest))
             return int(args.run(args) or 0)
     except ArchdslError as error:
         print(error.format(), file=sys.stderr)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from archdsl.errors import ArchdslError, ErrorGroup, SpecError
 from archdsl.plugin.registry import LOADED, Plugin, on_path, run_loader
+from archdsl.runfiles import note_input
 from archdsl.spec.loader import Source
 from archdsl.spec.reach import Reach, real_path
 
@@ -52,6 +53,8 @@ def import_plugin(name: str, directory: Path, reach: Reach | None = None) -> Plu
         raise SpecError(f"plugin {name!r} is not a Python module name",
                         hint=f"name the module, e.g. '{stem}'" if MODULE_NAME.match(stem) else "e.g. my_ops or pkg.ops")
     local = _local_file(name, directory, reach)
+    if local is not None:
+        note_input(local, f"plugin module '{name}', which this command imports")
     key = f"module {local or name}"
     if key in LOADED and LOADED[key].error is None:
         return LOADED[key]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archdsl.ops.base import OPS
+from archdsl.runfiles import note_input
 
 
 @dataclass
@@ -76,14 +77,22 @@ def load_lowerings(backend: str) -> None:
     """Import every lowering module declared for `backend` not imported yet (failures are
     recorded and reported when an op they should have lowered is missing)."""
     for module, plugin in DECLARED.get(backend, ()):
-        if (backend, module) in IMPORTED:
-            continue
-        try:
-            with on_path(plugin.path if plugin else None):
-                importlib.import_module(module)
-            IMPORTED[(backend, module)] = None
-        except Exception as exc:  # noqa: BLE001 - reported per op, see `lowering_gap`
-            IMPORTED[(backend, module)] = f"{type(exc).__name__}: {exc}"
+        if (backend, module) not in IMPORTED:
+            try:
+                with on_path(plugin.path if plugin else None):
+                    importlib.import_module(module)
+                IMPORTED[(backend, module)] = None
+            except Exception as exc:  # noqa: BLE001 - reported per op, see `lowering_gap`
+                IMPORTED[(backend, module)] = f"{type(exc).__name__}: {exc}"
+        if plugin is not None and plugin.path is not None:
+            _note_local_module(module, backend, plugin.path)
+
+
+def _note_local_module(module: str, backend: str, folder: Path) -> None:
+    """A lowering module imported from beside a spec is an input of the run, like the plugin."""
+    where = getattr(sys.modules.get(module), "__file__", None)
+    if where is not None and Path(where).resolve().is_relative_to(folder.resolve()):
+        note_input(where, f"the {backend} lowering module '{module}' of a plugin this command imports")
 
 
 def origin(op: str) -> Plugin | None:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from archdsl.errors import ArchdslError, ErrorGroup, LimitError, Span, SpecError, closest, did_you_mean
 from archdsl.limits import Limits
+from archdsl.runfiles import note_input
 from archdsl.spec.library import library_names, library_root, resolve_spec
 from archdsl.spec.params import parse_decl
 from archdsl.spec.reach import AllowOutside, Reach, real_path
@@ -97,6 +98,7 @@ def load_file(name_or_path: str, limits: Limits, allow_outside: AllowOutside = (
     spec's folder, the library and `allow_outside` (reach.py); a block library (no `graph:`) loads too."""
     path = resolve_spec(name_or_path)
     reach = Reach.of(path, allow_outside)
+    note_input(path, "the spec this command reads")
     try:
         spec = _Loader(limits, reach).load(path, chain=())
     except RecursionError:
@@ -118,6 +120,10 @@ def load_spec(name_or_path: str, limits: Limits, allow_outside: AllowOutside = (
     if not spec.inputs:
         raise SpecError("the spec declares no `inputs:`", top, hint="add e.g. `inputs: {x: [3, 224, 224]}`")
     return spec
+
+
+_FOLLOWED = {"extends": "the spec that '{naming}' extends", "use": "a block library that '{naming}' uses"}
+"""How a file named by `extends`/`use` is described to the user (see archdsl.runfiles)."""
 
 
 class _Loader:
@@ -167,6 +173,7 @@ class _Loader:
                 raise SpecError(f"file '{target}' not found (looked in {path.parent}"
                                 + (" and the library)" if _in_library(target) else ")"),
                                 hint=_nearest_file(target, resolved))
+            note_input(resolved, _FOLLOWED[where[0]].format(naming=path.name), doc.span(where))
             return self.load(resolved, chain + (here,), target)
         except ArchdslError as error:
             raise error.located(doc.span(where)) from None

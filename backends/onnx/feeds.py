@@ -9,6 +9,7 @@ import numpy as np
 
 from archdsl.errors import BackendError, Span
 from archdsl.ir.graph import Graph
+from archdsl.runfiles import note_input
 from backends.onnx.dtypes import numpy_dtype
 
 
@@ -56,6 +57,7 @@ class Signature:
         import onnx
         from onnx import helper
 
+        note_input(path, "the ONNX model this command runs")
         try:
             model = onnx.load(str(path), load_external_data=False)
         except Exception as exc:  # noqa: BLE001 - an unreadable file is the user's input error
@@ -86,6 +88,7 @@ def random_feeds(signature: Signature, batch: int, seed: int = 0) -> dict[str, n
 
 def load_feeds(path: str, signature: Signature, batch: int | None = None) -> dict[str, np.ndarray]:
     """Inputs by name from an .npz archive, checked against the signature (any size on symbolic axes)."""
+    note_input(path, "the input data this command reads")
     try:
         with np.load(path, allow_pickle=False) as archive:
             given = {name: archive[name] for name in archive.files}

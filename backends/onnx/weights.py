@@ -21,6 +21,7 @@ from archdsl.errors import ArchdslError, BackendError, ErrorGroup, Span, did_you
 from archdsl.ir.graph import Graph, Node
 from archdsl.model import Model
 from archdsl.ops import OPS, Weight
+from archdsl.runfiles import note_input
 from backends.onnx.dtypes import numpy_dtype
 
 Weights = dict[str, np.ndarray]
@@ -66,6 +67,7 @@ def load_checkpoint(path: str | Path) -> Mapping[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise BackendError(f"weights file '{path}' not found" if not path.exists() else f"'{path}' is not a file", Span(str(path)))
+    note_input(path, "the weights file this command reads")
     if path.suffix == ".npz":
         return _load_npz(path)
     if not torch_available():
