@@ -72,6 +72,10 @@ class LimitError(SpecError):
     """A configured safety limit was exceeded."""
 
 
+class ExprLimitError(ExprError, LimitError):
+    """An expression went past a limit (steps, size, integer bits): both kinds of error at once."""
+
+
 class ShapeError(ArchdslError):
     """Shapes do not fit: an op's input does not match what it expects."""
 

@@ -22,9 +22,10 @@ from archdsl.ir.graph import Graph, Node, Output, Ref, Scope
 from archdsl.ir.items import Item, parse_items, parse_outputs
 from archdsl.ir.replay import Expanded, Template, copy_instance, instance_key
 from archdsl.ir.types import TensorType
-from archdsl.limits import DEFAULT_LIMITS, Limits
+from archdsl.limits import DEFAULT_LIMITS, ELEMENTS_PER_STEP, LIMIT_HINT, Budget, Limits
+from archdsl.memo import BYTES_PER_ELEMENT, ByteMemo, size_upto
 from archdsl.ops import OPS, get_op, infer_types
-from archdsl.spec.expr import has_expression, resolve
+from archdsl.spec.expr import MEMO_ELEMENTS, has_expression, resolve
 from archdsl.spec.loader import Block, Source, Spec, pydantic_errors
 from archdsl.spec.params import check_value
 from archdsl.spec.schema import NodeBody
@@ -43,17 +44,25 @@ POISON = Ref("<failed>")
 class Expander:
     """Walks the spec's graph lists and emits IR nodes in schedule order."""
 
-    def __init__(self, spec: Spec, params: dict[str, Any], limits: Limits) -> None:
+    def __init__(self, spec: Spec, params: dict[str, Any], limits: Limits, budget: Budget | None = None) -> None:
         self.spec = spec
         self.params = params
         self.limits = limits
+        self.budget = budget if budget is not None else Budget(limits)
+        """Evaluation steps left to the run (`run_steps`), shared by every expression."""
         self.nodes: dict[str, Node] = {}
         self.types: dict[str, tuple[TensorType, ...]] = {}
         self.scopes: dict[str, Scope] = {}
         self.errors: dict[tuple[str, str], ArchdslError] = {}
         self.item_cache: dict[int, list[Item]] = {}
         self.body_cache: dict[int, NodeBody] = {}
-        self.attrs_cache: dict[tuple, Any] = {}
+        self.attrs_cache: ByteMemo[Any] = ByteMemo(32 << 20)
+        """Validated attributes by op and (small) values: repeated blocks validate each case once."""
+        self.shared_attrs: dict[tuple, tuple[tuple[Any, ...], Any]] = {}
+        """Validated attributes by op and the identity of large values (kept alive here), so a
+        large list read by every node of a `repeat` is validated, and held, once."""
+        self.dynamic: dict[int, tuple[Any, bool]] = {}
+        """Whether a spec list or mapping holds `${...}`, by identity (kept alive here)."""
         self.static_attrs: dict[int, Any] = {}
         """Validated attributes of items without expressions, by the item's identity."""
         self.plain_names: set[str] = set()
@@ -217,7 +226,7 @@ class Expander:
         if attrs is not None:
             return attrs
         extra = body.extra_attrs
-        static = id(item.body) if not has_expression(extra) and not has_expression(body.op) else None
+        static = id(item.body) if not self.has_expression(extra) and not self.has_expression(body.op) else None
         raw: dict[str, Any] = {}
         failed: set[Span] = set()
         errors: list[ArchdslError] = []
@@ -230,7 +239,7 @@ class Expander:
                 failed.add(item.source.at(key).span)
                 errors.append(error)
         try:
-            attrs = self.attrs(op_name, raw)
+            attrs = self.attrs(op_name, raw, item.source, full)
         except ValidationError as exc:
             errors += [e for e in self.attr_errors(exc, op_name, item, full) if e.span not in failed]
         if errors:
@@ -279,9 +288,12 @@ class Expander:
         return self.close_scope(frame, local, child, outputs, register=False)
 
     def case(self, block: Block, params: tuple, inputs: tuple[Ref, ...], depth: int) -> tuple | None:
-        """The key of a block instance's expansion; None when an input failed (nothing is recorded)."""
+        """The key of a block instance's expansion; None when an input failed or a param is large
+        (nothing is recorded)."""
         if any(ref is POISON for ref in inputs):
             return None
+        if size_upto(tuple(value for _, value in params), MEMO_ELEMENTS) > MEMO_ELEMENTS:
+            return None  # a key would copy a large param per instance: expand it afresh (it is charged)
         types = tuple(self.types[r.node][r.port] for r in inputs)
         return instance_key(block, tuple((k, _freeze(v)) for k, v in params), types, inputs, depth)
 
@@ -314,13 +326,30 @@ class Expander:
         outputs = self.scope_outputs(child, body.outputs, item.source.at("outputs"))
         return self.close_scope(frame, local, child, outputs, register=False)
 
-    def attrs(self, op_name: str, raw: dict[str, Any]) -> Any:
+    def attrs(self, op_name: str, raw: dict[str, Any], source: Source, full: str) -> Any:
         """Validated attributes; identical ones (repeated blocks) are validated once."""
-        key = (op_name, _freeze(raw))
-        cached = self.attrs_cache.get(key)
-        if cached is None:
-            cached = self.attrs_cache[key] = OPS[op_name].Attrs.model_validate(raw)
-        return cached
+        values = tuple(raw.values())
+        size = size_upto(values, MEMO_ELEMENTS)
+        if size <= MEMO_ELEMENTS:
+            key = (op_name, _freeze(raw))
+            cached = self.attrs_cache.get(key)
+            if cached is None:
+                cached = self.attrs_cache.put(key, OPS[op_name].Attrs.model_validate(raw), (size + 16) * BYTES_PER_ELEMENT)
+            return cached
+        shared = (op_name, tuple(raw), tuple(map(id, values)))
+        found = self.shared_attrs.get(shared)
+        if found is None:
+            self.charge(size_upto(values, 4 * self.limits.expr_seq_len), source, full)
+            found = self.shared_attrs[shared] = (values, OPS[op_name].Attrs.model_validate(raw))
+        return found[1]
+
+    def charge(self, elements: int, source: Source, node: str | None) -> None:
+        """Pay for work on `elements` elements outside an expression (checking large values)."""
+        if not self.budget.charge_elements(elements):
+            raise LimitError(f"the run takes more than {self.limits.run_steps} evaluation steps "
+                             "(large attribute values are checked at a step per "
+                             f"{ELEMENTS_PER_STEP} elements)", source.span, node,
+                             hint=LIMIT_HINT.format(name="run_steps"))
 
     # -- scopes ------------------------------------------------------------------------
 
@@ -543,12 +572,22 @@ class Expander:
         self, value: Any, env: Mapping[str, Any], frame: Frame, source: Source, node: str | None = None, *path: str | int
     ) -> Any:
         """Resolve expressions in `value`; errors are located at `source` + `path`."""
-        if not has_expression(value):
+        if not self.has_expression(value):
             return value
         try:
-            return resolve(value, ExprEnv(env, frame, self.types), self.limits)
+            return resolve(value, ExprEnv(env, frame, self.types), self.limits, self.budget)
         except ArchdslError as error:
             raise error.located(source.at(*path).span, node) from None
+
+    def has_expression(self, value: Any) -> bool:
+        """Whether a spec value holds `${...}`; a list or mapping is searched once per run
+        (a large literal list beside an expression would be searched at every node)."""
+        if not isinstance(value, (list, dict)):
+            return has_expression(value)
+        known = self.dynamic.get(id(value))
+        if known is None:
+            known = self.dynamic[id(value)] = (value, has_expression(value))
+        return known[1]
 
     def local_name(self, raw: str | None, env: dict[str, Any], frame: Frame, source: Source) -> str | None:
         if raw is None:
@@ -581,7 +620,7 @@ class Expander:
         return value
 
 
-def bind_spec_params(spec: Spec, given: dict[str, Any], limits: Limits) -> dict[str, Any]:
+def bind_spec_params(spec: Spec, given: dict[str, Any], limits: Limits, budget: Budget | None = None) -> dict[str, Any]:
     """Top-level param values: defaults (which may be expressions) overridden by `given`."""
     unknown = [name for name in given if name not in spec.params]
     if unknown:
@@ -598,7 +637,7 @@ def bind_spec_params(spec: Spec, given: dict[str, Any], limits: Limits) -> dict[
                             hint=f"give it with -p {name}=VALUE")
         else:
             try:
-                value = resolve(decl.default, ExprEnv(values, frame, {}), limits)
+                value = resolve(decl.default, ExprEnv(values, frame, {}), limits, budget)
             except ArchdslError as error:
                 raise error.located(source.span) from None
         try:
@@ -637,7 +676,8 @@ def expand(
     limits: Limits = DEFAULT_LIMITS,
 ) -> Graph:
     """Expand `spec` with its params (defaults overridden by `params`) into a Graph."""
-    values = bind_spec_params(spec, dict(params or {}), limits)
+    budget = Budget(limits)
+    values = bind_spec_params(spec, dict(params or {}), limits, budget)
     input_shapes = dict(input_shapes or {})
     if "" in input_shapes:
         if len(spec.inputs) != 1:
@@ -647,7 +687,7 @@ def expand(
     if unknown:
         raise SpecError(f"the spec has no input '{unknown[0]}'", hint=_known("inputs", spec.inputs))
     try:
-        return Expander(spec, values, limits).run(input_shapes)
+        return Expander(spec, values, limits, budget).run(input_shapes)
     except RecursionError:
         raise LimitError(
             "blocks or values nest too deeply to expand", Span(spec.file, 1, 1),

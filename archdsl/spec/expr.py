@@ -14,11 +14,11 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from archdsl.errors import ExprError, did_you_mean
-from archdsl.limits import Limits
+from archdsl.errors import ExprError, ExprLimitError, did_you_mean
+from archdsl.limits import ELEMENTS_PER_STEP, LIMIT_HINT, Budget, Limits
+from archdsl.memo import BYTES_PER_ELEMENT, ByteMemo, size_upto, text_memo
 
 
 @dataclass(frozen=True)
@@ -102,41 +102,59 @@ _UNARY: dict[type, Callable[[Any], Any]] = {
 }
 
 
-def evaluate(text: str, env: Mapping[str, Any], limits: Limits) -> Any:
-    """Evaluate one expression (the text between `${` and `}`)."""
+def evaluate(text: str, env: Mapping[str, Any], limits: Limits, budget: Budget | None = None) -> Any:
+    """Evaluate one expression (the text between `${` and `}`), charging its steps to `budget`
+    (the run's; a lone evaluation has a budget of its own)."""
     if len(text) > limits.expr_chars:
-        raise ExprError(f"expression longer than the limit of {limits.expr_chars} characters")
+        raise _limit(f"expression longer than the limit of {limits.expr_chars} characters", "expr_chars")
+    budget = budget if budget is not None else Budget(limits)
+    if not budget.spend(1):
+        raise _limit(f"the run takes more than {budget.limit} evaluation steps", "run_steps")
     try:
         body = _parse(text.strip())
         if isinstance(body, ast.Name) and body.id in env:
             return env[body.id]
         inputs = _inputs(text, env)
         if inputs is None:
-            return _Evaluator(text, env, limits).visit(body)
-        return _thaw(_pure(text, inputs, limits))
+            return _Evaluator(text, env, limits, budget).run(body)
+        return _thaw(_pure(text, inputs, limits, budget))
     except SyntaxError as exc:
         raise ExprError(f"invalid expression '${{{text}}}': {exc.msg}") from None
     except (RecursionError, MemoryError):
         raise ExprError(f"expression '${{{text[:40]}...}}' is nested too deeply") from None
 
 
-@lru_cache(maxsize=4096)
+def _limit(message: str, name: str) -> ExprLimitError:
+    return ExprLimitError(message, hint=LIMIT_HINT.format(name=name))
+
+
+@text_memo(budget=16 << 20, per_char=160)
 def _parse(text: str) -> ast.expr:
     """Parse once per distinct text: repeated blocks evaluate the same expressions."""
     return ast.parse(text, mode="eval").body
 
 
+MEMO_ELEMENTS = 256
+"""Expressions reading or making values larger than this (elements) are not memoised: the
+memo key would copy the value per use, and evaluating them is charged by size instead."""
+
+_MEMO: ByteMemo[Any] = ByteMemo(32 << 20)
+"""Expression values by text, the values they read and the limits."""
+
+
 def _inputs(text: str, env: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | None:
     """The values of the names `text` reads, frozen for a cache key; None when one is missing
-    (the evaluator reports it) or cannot be frozen."""
+    (the evaluator reports it), cannot be frozen, or they are too large to memoise."""
     found = []
+    room = MEMO_ELEMENTS
     for name in _names(text):
         if name in env:
             value = env[name]
             if type(value) in _EXACT_SCALARS:  # the common case, frozen as _freeze would
                 found.append((name, (type(value), value)))
                 continue
-            frozen = _freeze(value)
+            room -= size_upto(value, room)
+            frozen = _freeze(value) if room >= 0 else None
             if frozen is None:
                 return None
             found.append((name, frozen))
@@ -145,19 +163,30 @@ def _inputs(text: str, env: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | 
     return tuple(found)
 
 
-@lru_cache(maxsize=4096)
+@text_memo(budget=4 << 20, per_char=16)
 def _names(text: str) -> tuple[str, ...]:
     """Every name an expression mentions, functions included."""
     return tuple(sorted({node.id for node in ast.walk(_parse(text.strip())) if isinstance(node, ast.Name)}))
 
 
-@lru_cache(maxsize=8192)
-def _pure(text: str, inputs: tuple[tuple[str, Any], ...], limits: Limits) -> Any:
+def _pure(text: str, inputs: tuple[tuple[str, Any], ...], limits: Limits, budget: Budget) -> Any:
     """An expression's value is a function of the values it reads: repeated blocks evaluate
-    `${planes * expansion}` with the same few values again and again. Errors are not cached."""
+    `${planes * expansion}` with the same few values again and again. Errors are not memoised,
+    nor are values larger than MEMO_ELEMENTS."""
+    key = (text, inputs, limits)
+    found = _MEMO.get(key)
+    if found is not None:
+        return found
     env = {name: _thaw(value) for name, value in inputs}
-    result = _Evaluator(text, env, limits).visit(_parse(text.strip()))
-    return _freeze(result) or (type(result), result)
+    result = _Evaluator(text, env, limits, budget).run(_parse(text.strip()))
+    frozen = _freeze(result) or (type(result), result)
+    size = size_upto(result, MEMO_ELEMENTS)
+    if size <= MEMO_ELEMENTS:  # the frozen inputs are at most ~4 times MEMO_ELEMENTS elements
+        _MEMO.put(key, frozen, (len(text) + size_upto(inputs, 4 * MEMO_ELEMENTS) + size) * BYTES_PER_ELEMENT)
+    return frozen
+
+
+_pure.cache_clear = _MEMO.clear  # type: ignore[attr-defined]  # as lru_cache's, for cold-cache benchmarks
 
 
 _SCALARS = (int, float, str, bool, type(None))
@@ -180,37 +209,66 @@ def _thaw(frozen: Any) -> Any:
 
 
 class _Evaluator:
-    def __init__(self, text: str, env: Mapping[str, Any], limits: Limits) -> None:
+    def __init__(self, text: str, env: Mapping[str, Any], limits: Limits, budget: Budget) -> None:
         self.text = text
         self.env = env
         self.limits = limits
+        self.budget = budget
         self.steps = 0
+        self.cap, self.capped_by = (
+            (limits.expr_steps, "expr_steps") if limits.expr_steps <= budget.left else (budget.left, "run_steps")
+        )
+        """Steps this evaluation may take, and the limit that says so (its own or what is left of the run's)."""
         self.sizes: dict[int, tuple[Any, int]] = {}
         """Nested element counts of the lists seen, by id (the list is kept so ids stay unique)."""
 
     def fail(self, message: str, hint: str | None = None) -> ExprError:
         return ExprError(f"in '${{{self.text}}}': {message}", hint=hint)
 
+    def over(self, message: str, limit: str) -> ExprLimitError:
+        return ExprLimitError(f"in '${{{self.text}}}': {message}", hint=LIMIT_HINT.format(name=limit))
+
+    def run(self, node: ast.expr) -> Any:
+        """The expression's value; its steps are taken from the run's budget, also on failure."""
+        try:
+            return self.visit(node)
+        finally:
+            self.budget.spend(self.steps)
+
     def visit(self, node: ast.expr) -> Any:
         self.steps += 1
-        if self.steps > self.limits.expr_steps:
-            raise self.fail(f"evaluation takes more than {self.limits.expr_steps} steps")
+        if self.steps > self.cap:
+            raise self.out_of_steps()
         handler = getattr(self, f"visit_{type(node).__name__}", None)
         if handler is None:
             raise self.fail(f"{type(node).__name__} is not allowed in expressions")
-        return self.check(handler(node))
+        value = handler(node)
+        return self.check(value) if type(node) in _MAKES_VALUES else value
+
+    def charge(self, elements: int) -> None:
+        """Pay for touching `elements` elements before touching them."""
+        self.steps += elements // ELEMENTS_PER_STEP
+        if self.steps > self.cap:
+            raise self.out_of_steps()
+
+    def out_of_steps(self) -> ExprLimitError:
+        if self.capped_by == "expr_steps":
+            return self.over(f"evaluation takes more than {self.limits.expr_steps} steps", "expr_steps")
+        return self.over(f"the run takes more than {self.limits.run_steps} evaluation steps "
+                         "(all expressions together)", "run_steps")
 
     def check(self, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             if value.bit_length() > self.limits.expr_int_bits:
-                raise self.fail(f"integer larger than {self.limits.expr_int_bits} bits")
+                raise self.over(f"integer larger than {self.limits.expr_int_bits} bits", "expr_int_bits")
         elif isinstance(value, (list, str)) and self.size(value) > self.limits.expr_seq_len:
-            raise self.fail(f"sequence longer than {self.limits.expr_seq_len}")
+            raise self.over(f"sequence longer than {self.limits.expr_seq_len}", "expr_seq_len")
         return value
 
     def size(self, value: Any) -> int:
         """Elements of a list counting those of nested lists (and characters of strings);
-        `[[0] * 1000] * 1000` is a million, not a thousand. Counting stops past the limit."""
+        `[[0] * 1000] * 1000` is a million, not a thousand. Counting stops past the limit,
+        and is charged: reading a big list's size is work too."""
         if isinstance(value, str):
             return len(value)
         if not isinstance(value, list):
@@ -218,14 +276,29 @@ class _Evaluator:
         known = self.sizes.get(id(value))
         if known is not None:
             return known[1]
+        self.charge(min(len(value), self.limits.expr_seq_len))
         total = len(value)
-        for item in value:
-            if total > self.limits.expr_seq_len:
-                break
-            if isinstance(item, (list, str)):
-                total += self.size(item)
+        if not _SEQUENCE_TYPES.isdisjoint(map(type, value)):  # flat lists (the usual) skip the walk in Python
+            for item in value:
+                if total > self.limits.expr_seq_len:
+                    break
+                if isinstance(item, (list, str)):
+                    total += self.size(item)
         self.sizes[id(value)] = (value, total)
         return total
+
+    def work(self, *values: Any) -> None:
+        """Pay for an operation that may touch every element of `values` (a list measured
+        now was paid for by its measuring, which touches as many)."""
+        for value in values:
+            if isinstance(value, str):
+                self.charge(len(value))
+            elif isinstance(value, list):
+                known = self.sizes.get(id(value))
+                if known is None:
+                    self.size(value)
+                else:
+                    self.charge(known[1])
 
     def visit_Constant(self, node: ast.Constant) -> Any:
         if not isinstance(node.value, (int, float, str, bool, type(None))):
@@ -248,19 +321,26 @@ class _Evaluator:
         op = _BINARY.get(type(node.op))
         if op is None:
             raise self.fail(f"operator {type(node.op).__name__} is not allowed")
-        self.check_size(node.op, left, right)
+        total = self.check_size(node.op, left, right)
         try:
-            return op(left, right)
+            return self.known_size(op(left, right), total)
         except (TypeError, ZeroDivisionError, OverflowError, ValueError) as exc:
             raise self.fail(str(exc)) from None
 
-    def check_size(self, op: ast.operator, left: Any, right: Any) -> None:
-        """Refuse results too large to compute before computing them."""
+    def known_size(self, value: Any, size: int | None) -> Any:
+        """Record the size of a list just made and paid for, so checking it walks it no more."""
+        if size is not None and isinstance(value, list):
+            self.sizes[id(value)] = (value, size)
+        return value
+
+    def check_size(self, op: ast.operator, left: Any, right: Any) -> int | None:
+        """Refuse results too large to compute before computing them, and pay for the rest;
+        the size of a sequence result, None for a number."""
         if isinstance(op, ast.Pow) and _is_number(left) and _is_number(right):
             if abs(left) > 1 and right > 0:
                 bits = right * math.log2(abs(left))
                 if bits > self.limits.expr_int_bits:
-                    raise self.fail(f"power exceeds {self.limits.expr_int_bits} bits")
+                    raise self.over(f"power exceeds {self.limits.expr_int_bits} bits", "expr_int_bits")
         if isinstance(op, ast.Mod) and isinstance(left, str):
             raise self.fail("string formatting with % is not allowed", hint="embed ${...} in the text instead")
         total = None
@@ -271,7 +351,10 @@ class _Evaluator:
         if isinstance(op, ast.Add) and isinstance(left, (list, str)) and isinstance(right, (list, str)):
             total = self.size(left) + self.size(right)
         if total is not None and total > self.limits.expr_seq_len:
-            raise self.fail(f"sequence longer than {self.limits.expr_seq_len}")
+            raise self.over(f"sequence longer than {self.limits.expr_seq_len}", "expr_seq_len")
+        if total is not None:
+            self.charge(total)
+        return total
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> Any:
         op = _UNARY.get(type(node.op))
@@ -295,6 +378,7 @@ class _Evaluator:
         left = self.visit(node.left)
         for op_node, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.visit(right_node)
+            self.work(left, right)
             try:
                 if not _COMPARE[type(op_node)](left, right):
                     return False
@@ -314,6 +398,12 @@ class _Evaluator:
     def visit_Subscript(self, node: ast.Subscript) -> Any:
         value = self.visit(node.value)
         index = self.visit_index(node.slice)
+        if isinstance(index, slice) and isinstance(value, (list, str)):
+            try:
+                self.charge(len(range(*index.indices(len(value)))))
+            except (TypeError, ValueError) as exc:
+                raise self.fail(f"cannot index: {exc}") from None
+            return self.check(value[index])
         try:
             return value[index]
         except (TypeError, IndexError, KeyError, ValueError) as exc:  # ValueError: a slice step of 0
@@ -355,19 +445,22 @@ class _Evaluator:
         if node.func.id == "int" and args and isinstance(args[0], str):
             digits = args[0].strip().lstrip("+-").replace("_", "").lstrip("0")
             if len(digits) > self.limits.expr_int_bits:  # so many digits cannot fit; do not convert
-                raise self.fail(f"integer larger than {self.limits.expr_int_bits} bits")
+                raise self.over(f"integer larger than {self.limits.expr_int_bits} bits", "expr_int_bits")
         try:
-            return FUNCTIONS[node.func.id](*args, **kwargs)
+            value = FUNCTIONS[node.func.id](*args, **kwargs)
         except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
             raise self.fail(f"{node.func.id}(): {exc}") from None
+        return self.known_size(value, len(value)) if node.func.id == "range" else value
 
 
     def check_call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
-        """Refuse calls whose work or result would be unbounded, before making them."""
+        """Refuse calls whose work or result would be unbounded, and pay for the rest, before making them."""
+        if name == "sum" and not _adds_numbers(args, kwargs):
+            raise self.fail("sum() adds a list of numbers", hint="join lists with +")
+        if name in _TOUCHES_ARGUMENTS:
+            self.work(*args, *kwargs.values())
         if name == "range":
             self.check_range(args)
-        if name == "sum" and not all(_is_number(v) for v in _summed(args, kwargs)):
-            raise self.fail("sum() adds a list of numbers", hint="join lists with +")
         ndigits = args[1] if name == "round" and len(args) > 1 else kwargs.get("ndigits")
         if name == "round" and isinstance(ndigits, int) and abs(ndigits) > 400:
             raise self.fail(f"round(): ndigits={ndigits} is out of range (at most 400 either way)")
@@ -381,21 +474,37 @@ class _Evaluator:
             except ValueError as exc:
                 raise self.fail(f"range(): {exc}") from None
             if length > self.limits.expr_seq_len:
-                raise self.fail(f"range longer than {self.limits.expr_seq_len}")
+                raise self.over(f"range longer than {self.limits.expr_seq_len}", "expr_seq_len")
+            self.charge(length)
+
+
+_TOUCHES_ARGUMENTS = frozenset({"min", "max", "sum", "int", "float"})
+"""Functions that may read every element of their arguments (`int` and `float` of a text read
+its characters); the others do constant work (`len`), or are charged for their result (`range`)."""
+
+_MAKES_VALUES = frozenset({ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call, ast.List, ast.Tuple})
+"""Nodes whose values are new and so checked against the size limits; a name, an index or a
+branch yields a value that was checked when it was made (re-measuring a big list read by
+every node of a `repeat` would cost its length each time)."""
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _summed(args: list[Any], kwargs: dict[str, Any]) -> list[Any]:
-    """What `sum(*args, **kwargs)` would add, start included (anything odd makes the check fail)."""
+def _adds_numbers(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Whether `sum(*args, **kwargs)` adds only numbers, start included (looked at in C: a
+    100,000-element list is checked in milliseconds)."""
     if not args or not isinstance(args[0], list):
-        return [None]
-    return [*args[0], *args[1:], *kwargs.values()]
+        return False
+    return _NUMBER_TYPES.issuperset(map(type, args[0])) and all(_is_number(v) for v in [*args[1:], *kwargs.values()])
 
 
-@lru_cache(maxsize=4096)
+_NUMBER_TYPES = frozenset({int, float})
+_SEQUENCE_TYPES = frozenset({list, str})
+
+
+@text_memo(budget=4 << 20, per_char=8)
 def find_expressions(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each `${...}` in `text`, end exclusive; braces may nest."""
     found: list[tuple[int, int]] = []
@@ -417,30 +526,46 @@ def find_expressions(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(found)
 
 
-def resolve(value: Any, env: Mapping[str, Any], limits: Limits) -> Any:
-    """Evaluate every expression inside a YAML value.
+def resolve(value: Any, env: Mapping[str, Any], limits: Limits, budget: Budget | None = None) -> Any:
+    """Evaluate every expression inside a YAML value, charging `budget` (the run's).
 
     A string that is exactly one `${...}` becomes the expression's value (of any
     type); expressions embedded in longer strings are interpolated as text.
     """
+    budget = budget if budget is not None else Budget(limits)
     if isinstance(value, str):
         spans = find_expressions(value) if "${" in value else ()
         if not spans:
             return value
         if spans == ((0, len(value)),):
-            return evaluate(value[2:-1], env, limits)
+            return evaluate(value[2:-1], env, limits, budget)
         pieces, last = [], 0
         for start, end in spans:
             pieces.append(value[last:start])
-            pieces.append(str(evaluate(value[start + 2 : end - 1], env, limits)))
+            pieces.append(_text(evaluate(value[start + 2 : end - 1], env, limits, budget), limits, budget))
             last = end
         pieces.append(value[last:])
         return "".join(pieces)
     if isinstance(value, list):
-        return [resolve(item, env, limits) for item in value]
+        return [resolve(item, env, limits, budget) for item in value]
     if isinstance(value, dict):
-        return {key: resolve(item, env, limits) for key, item in value.items()}
+        return {key: resolve(item, env, limits, budget) for key, item in value.items()}
     return value
+
+
+def _text(value: Any, limits: Limits, budget: Budget) -> str:
+    """A value interpolated into text: paid for by its size, and no longer than `expr_seq_len`."""
+    if isinstance(value, (list, str)):
+        size = size_upto(value, limits.expr_seq_len)
+        if size > limits.expr_seq_len:
+            raise _limit(f"interpolated text longer than {limits.expr_seq_len}", "expr_seq_len")
+        if not budget.charge_elements(size):
+            raise _limit(f"the run takes more than {budget.limit} evaluation steps (all expressions together)",
+                         "run_steps")
+    text = str(value)
+    if len(text) > limits.expr_seq_len:
+        raise _limit(f"interpolated text longer than {limits.expr_seq_len}", "expr_seq_len")
+    return text
 
 
 def has_expression(value: Any) -> bool:
