@@ -84,8 +84,12 @@ def sincos(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     octant = (x * _FOUR_OVER_PI).astype(np.int32)
     octant = (octant + 1) & ~1
     y = octant.astype(F32)
-    for part in _MINUS_PI_OVER_4:
-        x = fma(y, part, x)
+    # y is 0, 2, 4, 6 or 8 and the first two parts have at most 12 bits: those products are
+    # exact, so each fused step is one float32 add. The third product is not, but x plus it
+    # is exact in float64 (x is 0 or at least 2**-24 here), so one rounding of that is fused.
+    x = x + y * _MINUS_PI_OVER_4[0]
+    x = x + y * _MINUS_PI_OVER_4[1]
+    x = (x + y.astype(np.float64) * float(_MINUS_PI_OVER_4[2])).astype(F32)
     z = x * x
     cos_poly = fma(fma(_COS_POLY[0], z, _COS_POLY[1]), z, _COS_POLY[2])
     cos_poly = fma(cos_poly * z, z, -(z * F32(0.5))) + F32(1)

@@ -129,9 +129,14 @@ def _box_muller(units: np.ndarray, mean: np.float32, std: np.float32) -> np.ndar
     radius = np.sqrt(F32(-2) * avx_math.log(F32(1) - blocks[:, :half].ravel())).reshape(-1, half)
     sin, cos = (v.reshape(-1, half) for v in avx_math.sincos(F32(2.0 * math.pi) * blocks[:, half:].ravel()))
     out = np.empty_like(blocks)
-    out[:, :half] = avx_math.fma(radius * cos, std, mean)
-    out[:, half:] = avx_math.fma(radius * sin, std, mean)
+    out[:, :half] = _scale(radius * cos, std, mean)
+    out[:, half:] = _scale(radius * sin, std, mean)
     return out.reshape(-1)
+
+
+def _scale(values: np.ndarray, std: np.float32, mean: np.float32) -> np.ndarray:
+    """values·std + mean, fused; with mean 0 that is one float32 product (+0 turns a -0 into +0, as fused)."""
+    return values * std + mean if mean == 0 else avx_math.fma(values, std, mean)
 
 
 def _fma64(a: float, b: float, c: float) -> float:
