@@ -1,10 +1,15 @@
-"""Initial weights drawn with numpy, for emitting ONNX where torch is not installed.
+"""Initial weights in numpy, bit for bit those of `model.to_torch(seed=...)`, without torch.
 
-Follows the spec's initialisation plan (`model.init`, torch.nn.init's names and
-formulas) and, for the parameters it leaves alone, PyTorch's default
-initialisation of each op's module. The distributions are PyTorch's; the
-numbers are not (numpy's generator is not torch's): with torch installed,
-weights come from the torch backend instead, bit for bit.
+The torch backend builds each module in schedule order under `torch.manual_seed(seed)`:
+PyTorch's default initialisation of the module (its `reset_parameters`, skipped when
+the spec's `init:` rules set every parameter of a large module, see
+backends.torch.options.SKIP_DEFAULT_FROM), then the rules' `torch.nn.init` functions.
+This module makes the same draws in the same order from `TorchGenerator` (PyTorch's
+CPU generator and sampling kernels in numpy), with torch.nn.init's formulas in the
+same float64 arithmetic, and casts as the backend does (to the inputs' float dtype,
+then to the declared one). `torch_only` names what cannot be reproduced this way:
+`orthogonal` (a LAPACK QR), a `trunc_normal` whose interval holds under 30% of the
+mass (torch's vectorised log), and plugin ops with weights.
 """
 
 from __future__ import annotations
@@ -18,12 +23,17 @@ from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Node
 from archdsl.ops import OPS, Weight
 from archdsl.spec.init import Initializer
+from backends.onnx.dtypes import numpy_dtype
+from backends.onnx.torch_rng import TorchGenerator
+from backends.torch.options import SEEDS, SKIP_DEFAULT_FROM
 
-Rng = np.random.Generator
-Fill = Callable[[Rng, tuple[int, ...]], np.ndarray]
+F32 = np.float32
+Shape = tuple[int, ...]
+Kwargs = dict[str, float | str]
+Draw = Callable[[TorchGenerator, Shape, Kwargs], np.ndarray]
 
 
-def fans(shape: tuple[int, ...]) -> tuple[int, int]:
+def fans(shape: Shape) -> tuple[int, int]:
     """torch.nn.init's fan_in and fan_out of a weight of `shape`."""
     if len(shape) < 2:
         raise ValueError("fan in and fan out need a tensor of two or more axes")
@@ -32,7 +42,7 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 def gain(nonlinearity: str, param: float | None = None) -> float:
-    """torch.nn.init.calculate_gain."""
+    """torch.nn.init.calculate_gain, with its arithmetic."""
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":
@@ -45,132 +55,132 @@ def gain(nonlinearity: str, param: float | None = None) -> float:
     return 1.0
 
 
-Kwargs = dict[str, float | str]
+def _uniform(gen: TorchGenerator, shape: Shape, low: float, high: float) -> np.ndarray:
+    return gen.uniform(math.prod(shape), low, high).reshape(shape)
 
 
-def _constant(value: float) -> Callable[[Rng, tuple[int, ...], Kwargs], np.ndarray]:
-    return lambda rng, shape, k: np.full(shape, value, dtype=np.float64)
+def _normal(gen: TorchGenerator, shape: Shape, mean: float, std: float) -> np.ndarray:
+    return gen.normal(math.prod(shape), mean, std).reshape(shape)
 
 
-def _uniform(rng: Rng, shape: tuple[int, ...], k: Kwargs) -> np.ndarray:
-    return rng.uniform(float(k["a"]), float(k["b"]), size=shape)
+def _full(value: float) -> Draw:
+    return lambda gen, shape, k: np.full(shape, value, dtype=F32)
 
 
-def _normal(rng: Rng, shape: tuple[int, ...], k: Kwargs) -> np.ndarray:
-    return rng.normal(float(k["mean"]), float(k["std"]), size=shape)
-
-
-def _trunc_normal(rng: Rng, shape: tuple[int, ...], k: Kwargs) -> np.ndarray:
-    low, high = float(k["a"]), float(k["b"])
-    values = _normal(rng, shape, k)
+def _trunc_normal(gen: TorchGenerator, shape: Shape, k: Kwargs) -> np.ndarray:
+    """Normal draws, every one outside [a, b] replaced from a fresh draw of the whole tensor."""
+    mean, std, a, b = (float(k[name]) for name in ("mean", "std", "a", "b"))
+    low, high = F32(a), F32(b)
+    values = _normal(gen, shape, mean, std)
     outside = (values < low) | (values > high)
-    while outside.any():  # redraw only what fell outside [a, b]
-        values[outside] = rng.normal(float(k["mean"]), float(k["std"]), size=int(outside.sum()))
+    while outside.any():
+        values = np.where(outside, _normal(gen, shape, mean, std), values)
         outside = (values < low) | (values > high)
     return values
 
 
-def _symmetric(rng: Rng, shape: tuple[int, ...], std: float, normal: bool) -> np.ndarray:
-    """N(0, std²), or the uniform distribution with that standard deviation."""
-    if normal:
-        return rng.normal(0.0, std, size=shape)
-    return rng.uniform(-math.sqrt(3.0) * std, math.sqrt(3.0) * std, size=shape)
+def _normal_mass(k: Kwargs) -> float:
+    """The share of N(mean, std²) inside [a, b], as torch.nn.init.trunc_normal_ computes it."""
+    mean, std, a, b = (float(k[name]) for name in ("mean", "std", "a", "b"))
+    cdf = lambda x: (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0  # noqa: E731
+    return cdf((b - mean) / std) - cdf((a - mean) / std)
 
 
-def _xavier(normal: bool) -> Callable[[Rng, tuple[int, ...], Kwargs], np.ndarray]:
-    def fill(rng: Rng, shape: tuple[int, ...], k: Kwargs) -> np.ndarray:
+def _xavier(normal: bool) -> Draw:
+    def fill(gen: TorchGenerator, shape: Shape, k: Kwargs) -> np.ndarray:
         fan_in, fan_out = fans(shape)
-        return _symmetric(rng, shape, float(k["gain"]) * math.sqrt(2.0 / (fan_in + fan_out)), normal)
+        std = float(k["gain"]) * math.sqrt(2.0 / float(fan_in + fan_out))
+        if normal:
+            return _normal(gen, shape, 0.0, std)
+        bound = math.sqrt(3.0) * std
+        return _uniform(gen, shape, -bound, bound)
 
     return fill
 
 
-def _kaiming(normal: bool) -> Callable[[Rng, tuple[int, ...], Kwargs], np.ndarray]:
-    def fill(rng: Rng, shape: tuple[int, ...], k: Kwargs) -> np.ndarray:
-        fan_in, fan_out = fans(shape)
-        fan = fan_in if k["mode"] == "fan_in" else fan_out
-        std = gain(str(k["nonlinearity"]), float(k["a"])) / math.sqrt(fan) if fan else 0.0
-        return _symmetric(rng, shape, std, normal)
+def _kaiming(normal: bool) -> Draw:
+    def fill(gen: TorchGenerator, shape: Shape, k: Kwargs) -> np.ndarray:
+        if 0 in shape:
+            return np.zeros(shape, dtype=F32)
+        fan = fans(shape)[0 if k["mode"] == "fan_in" else 1]
+        std = gain(str(k["nonlinearity"]), float(k["a"])) / math.sqrt(fan)
+        if normal:
+            return _normal(gen, shape, 0.0, std)
+        bound = math.sqrt(3.0) * std
+        return _uniform(gen, shape, -bound, bound)
 
     return fill
 
 
-def _orthogonal(rng: Rng, shape: tuple[int, ...], k: Kwargs) -> np.ndarray:
-    rows = shape[0]
-    cols = math.prod(shape) // rows
-    flat = rng.normal(0.0, 1.0, size=(rows, cols))
-    if rows < cols:
-        flat = flat.T
-    q, r = np.linalg.qr(flat)
-    q *= np.sign(np.diag(r))
-    if rows < cols:
-        q = q.T
-    return (float(k["gain"]) * q).reshape(shape)
-
-
-def _constant_val(rng: Rng, shape: tuple[int, ...], k: Kwargs) -> np.ndarray:
-    return np.full(shape, float(k["val"]), dtype=np.float64)
-
-
-DRAW: dict[str, Callable[[Rng, tuple[int, ...], Kwargs], np.ndarray]] = {
-    "zeros": _constant(0.0),
-    "ones": _constant(1.0),
-    "constant": _constant_val,
-    "normal": _normal,
-    "uniform": _uniform,
+DRAW: dict[str, Draw] = {
+    "zeros": _full(0.0),
+    "ones": _full(1.0),
+    "constant": lambda gen, shape, k: np.full(shape, float(k["val"]), dtype=F32),
+    "normal": lambda gen, shape, k: _normal(gen, shape, float(k["mean"]), float(k["std"])),
+    "uniform": lambda gen, shape, k: _uniform(gen, shape, float(k["a"]), float(k["b"])),
     "trunc_normal": _trunc_normal,
     "xavier_uniform": _xavier(normal=False),
     "xavier_normal": _xavier(normal=True),
     "kaiming_uniform": _kaiming(normal=False),
     "kaiming_normal": _kaiming(normal=True),
-    "orthogonal": _orthogonal,
 }
-"""torch.nn.init's initializers in numpy, by name ('default' is resolved per op, see DEFAULTS)."""
+"""torch.nn.init's initializers by name, as float32 draws ('default' is resolved per op, see DEFAULTS)."""
+
+TORCH_ONLY: dict[str, Callable[[Kwargs], str | None]] = {
+    "orthogonal": lambda k: "orthogonal takes a QR decomposition, which numpy's LAPACK does not round as torch's",
+    "trunc_normal": lambda k: None if _normal_mass(k) > 0.3 else (
+        "trunc_normal over an interval holding at most 30% of the mass samples through torch's vectorised log"),
+}
+"""Initializers reproduced only by torch itself, with why (None: this use of it is reproducible)."""
 
 
-def draw(init: Initializer, rng: Rng, shape: tuple[int, ...]) -> np.ndarray:
-    """Values of `shape` drawn as torch.nn.init.<init.name>_ would (float64)."""
-    return DRAW[init.name](rng, shape, init.kwargs)
+def draw(init: Initializer, gen: TorchGenerator, shape: Shape) -> np.ndarray:
+    """`torch.nn.init.<init.name>_` on a float32 tensor of `shape` (`init` must be reproducible)."""
+    return DRAW[init.name](gen, shape, init.kwargs)
 
 
-Default = Callable[[Node, dict[str, Weight], str], Fill]
-"""PyTorch's default initialisation of one tensor of a module: node, its weights, tensor name → fill."""
+Fill = Callable[[TorchGenerator], np.ndarray]
+Default = Callable[[Node, dict[str, Weight]], dict[str, Fill]]
+"""PyTorch's default initialisation of an op's module: its tensors by name, in draw order."""
 
 
-def _drawn(init: Initializer) -> Fill:
-    return lambda rng, shape: draw(init, rng, shape)
+def _layer(node: Node, weights: dict[str, Weight]) -> dict[str, Fill]:
+    """Conv and Linear: kaiming_uniform(a=√5) for the weight, U(±1/√fan_in) for the bias."""
+    shape = weights["weight"].shape
+    fan_in = fans(shape)[0]
+    fills: dict[str, Fill] = {"weight": lambda gen: DRAW["kaiming_uniform"](
+        gen, shape, {"a": math.sqrt(5), "mode": "fan_in", "nonlinearity": "leaky_relu"})}
+    if "bias" in weights:
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        fills["bias"] = lambda gen: _uniform(gen, weights["bias"].shape, -bound, bound)
+    return fills
 
 
-def _layer(node: Node, weights: dict[str, Weight], name: str) -> Fill:
-    """Conv and Linear: U(±1/√fan_in) for weight and bias alike (kaiming_uniform with a=√5)."""
-    fan_in = fans(weights["weight"].shape)[0]
-    bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
-    return _drawn(Initializer("uniform", (("a", -bound), ("b", bound))))
+def _recurrent(node: Node, weights: dict[str, Weight]) -> dict[str, Fill]:
+    hidden = node.attrs.hidden
+    bound = 1.0 / math.sqrt(hidden) if hidden > 0 else 0.0
+    return {name: (lambda gen, shape=w.shape: _uniform(gen, shape, -bound, bound)) for name, w in weights.items()}
 
 
-def _recurrent(node: Node, weights: dict[str, Weight], name: str) -> Fill:
-    bound = 1 / math.sqrt(node.attrs.hidden)
-    return _drawn(Initializer("uniform", (("a", -bound), ("b", bound))))
-
-
-def _embedding(node: Node, weights: dict[str, Weight], name: str) -> Fill:
+def _embedding(node: Node, weights: dict[str, Weight]) -> dict[str, Fill]:
     """N(0, 1), with the padding_idx row zeroed."""
-    def fill(rng: Rng, shape: tuple[int, ...]) -> np.ndarray:
-        values = rng.normal(0.0, 1.0, size=shape)
+    def fill(gen: TorchGenerator) -> np.ndarray:
+        values = _normal(gen, weights["weight"].shape, 0.0, 1.0)
         if node.attrs.padding_idx is not None:
             values[node.attrs.padding_idx] = 0.0
         return values
 
-    return fill
+    return {"weight": fill}
 
 
-def _prelu(node: Node, weights: dict[str, Weight], name: str) -> Fill:
-    return _drawn(Initializer("constant", (("val", float(node.attrs.init)),)))
+def _prelu(node: Node, weights: dict[str, Weight]) -> dict[str, Fill]:
+    return {"weight": lambda gen: np.full(weights["weight"].shape, float(node.attrs.init), dtype=F32)}
 
 
-def _norm(node: Node, weights: dict[str, Weight], name: str) -> Fill:
-    """Scale 1, shift 0; running mean 0, variance 1, batch count 0."""
-    return _drawn(Initializer("ones" if name in ("weight", "running_var") else "zeros"))
+def _norm(node: Node, weights: dict[str, Weight]) -> dict[str, Fill]:
+    """Scale 1, shift 0; running mean 0, variance 1, batch count 0: no draws."""
+    return {name: (lambda gen, w=w, one=name in ("weight", "running_var"):
+                   np.full(w.shape, 1 if one else 0, dtype=numpy_dtype(w.dtype))) for name, w in weights.items()}
 
 
 DEFAULTS: dict[str, Default] = {
@@ -180,28 +190,61 @@ DEFAULTS: dict[str, Default] = {
     "embedding": _embedding,
     "prelu": _prelu,
 }
-"""Every op with weights → its default initialisation (a test checks the table is complete)."""
+"""Every op with weights → its module's default initialisation (a test checks the table is complete)."""
+
+
+def torch_only(graph: Graph, plan: dict[str, dict[str, Initializer]]) -> BackendError | None:
+    """Why these weights can come only from the torch backend (the first reason), or None."""
+    for node in graph:
+        if node.op not in DEFAULTS and _weights(graph, node):
+            return BackendError(f"op '{node.op}' has no numpy initialisation (torch's module decides)",
+                                node.span, node.name)
+        for name, init in plan.get(node.name, {}).items():
+            reason = TORCH_ONLY.get(init.name, lambda k: None)(init.kwargs)
+            if reason is not None:
+                return BackendError(f"'{node.name}.{name}': {reason}", node.span, node.name)
+    return None
 
 
 def initial_weights(graph: Graph, plan: dict[str, dict[str, Initializer]], seed: int) -> dict[str, np.ndarray]:
-    """Every parameter and buffer of `graph`, by full name, drawn in schedule order."""
-    rng = np.random.default_rng(seed)
+    """Every parameter and buffer of `graph` by full name, as `to_torch(seed=seed).state_dict()` holds them."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed not in SEEDS:
+        raise BackendError(f"seed {seed!r} is not an integer from -2**63 to 2**64 - 1")
+    problem = torch_only(graph, plan)
+    if problem is not None:
+        raise problem
+    gen = TorchGenerator(seed)
+    module_dtype = _float_input_dtype(graph)
     found: dict[str, np.ndarray] = {}
     for node in graph:
-        weights = OPS[node.op].weights(node.attrs, graph.input_types(node))
-        chosen = plan.get(node.name, {})
-        for name, weight in weights.items():
-            if name in chosen:
-                values = draw(chosen[name], rng, weight.shape)
-            else:
-                values = _default(node)(node, weights, name)(rng, weight.shape)
-            found[f"{node.name}.{name}"] = values.astype(weight.dtype)
+        weights = _weights(graph, node)
+        for name, values in _module(node, weights, plan.get(node.name, {}), gen).items():
+            if values.dtype.kind == "f":
+                values = values.astype(module_dtype)
+            found[f"{node.name}.{name}"] = values.astype(numpy_dtype(weights[name].dtype), copy=False)
     return found
 
 
-def _default(node: Node) -> Default:
-    entry = DEFAULTS.get(node.op)
-    if entry is None:
-        raise BackendError(f"no numpy default initialisation for op '{node.op}'", node.span, node.name,
-                           hint="install torch (weights then come from the torch backend) or pass --weights")
-    return entry
+def _module(node: Node, weights: dict[str, Weight], chosen: dict[str, Initializer],
+            gen: TorchGenerator) -> dict[str, np.ndarray]:
+    """One module's tensors: defaults (unless the rules set every parameter of a large module), then the rules."""
+    if not weights:
+        return {}
+    trainable = [name for name, w in weights.items() if w.trainable]
+    numel = sum(weights[name].numel for name in trainable)
+    skip = bool(trainable) and all(name in chosen for name in trainable) and numel >= SKIP_DEFAULT_FROM
+    values = {name: fill(gen) for name, fill in DEFAULTS[node.op](node, weights).items()
+              if not (skip and weights[name].trainable)}
+    for name, init in chosen.items():
+        values[name] = draw(init, gen, weights[name].shape)
+    return {name: values[name] for name in weights}
+
+
+def _weights(graph: Graph, node: Node) -> dict[str, Weight]:
+    return OPS[node.op].weights(node.attrs, graph.input_types(node))
+
+
+def _float_input_dtype(graph: Graph) -> np.dtype:
+    """The dtype the torch backend moves its module to: the inputs' float dtype when they agree on one."""
+    found = {t.dtype for t in graph.inputs.values() if t.dtype.startswith(("float", "bfloat"))}
+    return numpy_dtype(found.pop()) if len(found) == 1 else np.dtype(F32)

@@ -3,9 +3,11 @@
 - a checkpoint (`--weights state_dict.pt`, the torch backend's names; `.npz` too), or a
   mapping of arrays/tensors from Python: every tensor the spec declares must be there,
   with its shape, and nothing else (a BackendError per problem, naming the tensor);
-- otherwise the torch backend's initialisation under a seed (bit for bit what
-  `model.to_torch(seed=...)` holds);
-- otherwise, where torch is not installed, numpy draws following the spec's init plan.
+- otherwise initial weights under a seed, drawn in numpy bit for bit as
+  `model.to_torch(seed=...)` initialises them (backends.onnx.numpy_init), without
+  importing torch; only what numpy cannot reproduce (`numpy_init.torch_only`: an
+  `orthogonal` rule, say) is built by the torch backend, and needs torch installed.
+  torch is otherwise imported only to read a `.pt` checkpoint.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def declared(graph: Graph) -> dict[str, tuple[Node, Weight]]:
 
 
 def torch_available() -> bool:
-    """Whether torch can be imported (the weights then come from the torch backend)."""
+    """Whether torch can be imported (needed for `.pt` checkpoints and `numpy_init.torch_only` plans)."""
     try:
         return importlib.util.find_spec("torch") is not None
     except (ImportError, ValueError):
@@ -54,12 +56,16 @@ def resolve(model: Model, weights: str | Path | Mapping[str, Any] | None = None,
         given = load_checkpoint(weights) if isinstance(weights, (str, Path)) else weights
         return check(model.graph, given, str(weights) if isinstance(weights, (str, Path)) else "weights")
     seed = 0 if seed is None else seed
-    if torch_available():
-        module = model.to_torch(seed=seed, device="cpu")
-        return check(model.graph, module.state_dict(), f"the torch backend's initialisation (seed {seed})")
-    from backends.onnx.numpy_init import initial_weights
+    from backends.onnx.numpy_init import initial_weights, torch_only
 
-    return initial_weights(model.graph, model.init, seed)
+    needs_torch = torch_only(model.graph, model.init)
+    if needs_torch is None:
+        return initial_weights(model.graph, model.init, seed)
+    if not torch_available():
+        raise BackendError(f"{needs_torch.message}; its initial weights need torch, which is not installed",
+                           needs_torch.span, needs_torch.node, hint="install torch, or pass --weights (a .npz state_dict)")
+    module = model.to_torch(seed=seed, device="cpu")
+    return check(model.graph, module.state_dict(), f"the torch backend's initialisation (seed {seed})")
 
 
 def load_checkpoint(path: str | Path) -> Mapping[str, Any]:

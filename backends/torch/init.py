@@ -19,12 +19,8 @@ from torch import nn
 from archdsl.errors import BackendError
 from archdsl.ops import Weight
 from archdsl.spec.init import Initializer
-from backends.torch.options import SEEDS
+from backends.torch.options import SEEDS, SKIP_DEFAULT_FROM
 from backends.torch.table import Make
-
-SKIP_DEFAULT_FROM = 1 << 16
-"""Parameter count from which skipping the default initialisation pays: below it, building
-on the meta device and allocating costs more than PyTorch's default init itself."""
 
 
 def construct(make: Make, plan: dict[str, Initializer], expected: dict[str, Weight]) -> nn.Module:

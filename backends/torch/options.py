@@ -24,6 +24,11 @@ def _add(group: argparse._ArgumentGroup, flag: str, **kwargs: Any) -> None:
 SEEDS = range(-(2**63), 2**64)
 """The seeds torch.manual_seed accepts."""
 
+SKIP_DEFAULT_FROM = 1 << 16
+"""Parameter count from which skipping the default initialisation pays: below it, building
+on the meta device and allocating costs more than PyTorch's default init itself. (Here, not
+in init.py, because the ONNX backend's numpy initialisation makes the same choice without torch.)"""
+
 
 def seed(text: str) -> int:
     """A seed torch accepts (see SEEDS)."""
