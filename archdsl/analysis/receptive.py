@@ -29,8 +29,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from archdsl.ir.graph import Graph, Node
-from archdsl.ir.types import TensorType
 from archdsl.ops import OPS, Op, OpAttrs, Receptive, Window
+from archdsl.tensors import TensorType
 
 
 class AxisField(NamedTuple):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from archdsl.errors import ArchdslError
 from archdsl.ir.graph import Graph
-from archdsl.ir.types import TensorType
 from archdsl.ops import infer_types
+from archdsl.tensors import TensorType
 
 
 def inference_nodes(graph: Graph) -> frozenset[str]:

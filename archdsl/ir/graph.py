@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from archdsl.errors import Span
-from archdsl.ir.types import TensorType
 from archdsl.ops.base import OpAttrs
+from archdsl.tensors import TensorType
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -11,7 +11,6 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from archdsl.ir.types import TensorType
 from archdsl.ops.base import (
     Bool,
     Float,
@@ -27,6 +26,7 @@ from archdsl.ops.base import (
     expect_float,
     register,
 )
+from archdsl.tensors import TensorType
 
 
 class InplaceAttrs(OpAttrs):

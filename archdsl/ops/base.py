@@ -9,7 +9,7 @@ tables keyed by `Op.name`; nothing else describes an op.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AllowInfNan, BaseModel, BeforeValidator, ConfigDict, PrivateAttr, Strict
 
 from archdsl.errors import ShapeError, SpecError, did_you_mean
-from archdsl.ir.types import BATCH, TensorType, shape_text
+from archdsl.tensors import BATCH, TensorType, shape_text
 
 Int = Annotated[int, Strict()]
 Bool = Annotated[bool, Strict()]
@@ -213,17 +213,32 @@ MAX_SIZE = 2**63 - 1
 """The largest size of one axis: torch and ONNX index with int64."""
 
 
-def get_op(name: str) -> Op:
-    """The registered op called `name`, else the one an installed plugin provides (loaded
-    now); a SpecError suggesting the closest name if none."""
-    op = OPS.get(name)
-    if op is None:
-        from archdsl.plugin import plugin_ops, provide  # plugins are looked for only on a miss
+@dataclass(frozen=True)
+class OpSource:
+    """Where ops outside the registry come from (installed plugins): looked up only on a miss."""
 
-        op = provide(name)
-        if op is None:
-            raise SpecError(f"unknown op '{name}'", hint=did_you_mean(name, [*OPS, *plugin_ops()]))
-    return op
+    provide: Callable[[str], Op | None]
+    """Load and return the op called `name`, or None if no source has it."""
+    names: Callable[[], Iterable[str]]
+    """Every op name the source could provide (for did-you-mean hints)."""
+
+
+OP_SOURCES: list[OpSource] = []
+"""Filled by the layers above (archdsl.plugin adds the entry-point plugins); ops imports none of them."""
+
+
+def get_op(name: str) -> Op:
+    """The registered op called `name`, else the one an op source provides (loaded now);
+    a SpecError suggesting the closest name if none."""
+    op = OPS.get(name)
+    if op is not None:
+        return op
+    for source in OP_SOURCES:
+        op = source.provide(name)
+        if op is not None:
+            return op
+    known = [*OPS, *(other for source in OP_SOURCES for other in source.names())]
+    raise SpecError(f"unknown op '{name}'", hint=did_you_mean(name, known))
 
 
 # -- helpers shared by op definitions -------------------------------------------------

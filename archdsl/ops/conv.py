@@ -9,7 +9,6 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import TensorType
 from archdsl.ops.base import (
     Bool,
     Int,
@@ -27,6 +26,7 @@ from archdsl.ops.base import (
     spatial_positive,
     tuple_n,
 )
+from archdsl.tensors import TensorType
 
 PositiveInt = Field(ge=1)
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from pydantic import Field, model_validator
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import BATCH, TensorType, shape_text
 from archdsl.ops.base import (
     Bool,
     Int,
@@ -19,6 +18,7 @@ from archdsl.ops.base import (
     expect_float,
     register,
 )
+from archdsl.tensors import BATCH, TensorType, shape_text
 
 
 class LinearAttrs(OpAttrs):

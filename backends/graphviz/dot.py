@@ -7,9 +7,9 @@ import graphviz
 from archdsl.analysis import Analysis
 from archdsl.analysis.formats import human
 from archdsl.ir.graph import Ref
-from archdsl.ir.types import shape_text
 from archdsl.model import Model
 from archdsl.ops import OPS
+from archdsl.tensors import shape_text
 from backends.graphviz import style
 from backends.graphviz.merge import merge_repeats
 from backends.graphviz.options import Options, check_expand

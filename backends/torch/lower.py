@@ -19,14 +19,15 @@ from torch import fx, nn
 
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Node, Ref
-from archdsl.ir.types import TensorType
 from archdsl.model import Model
 from archdsl.ops import OPS
+from archdsl.tensors import TensorType
 from backends.torch.codegen import ModeCodeGen
 from backends.torch.init import construct, seeded
+from backends.torch.lookup import entry_for, load_rules
 from backends.torch.runtime import train_or_eval
 from backends.torch.schedule import NO_FACTS, OpFacts, Schedule, make_schedule
-from backends.torch.table import Entry, Make, entry_for, load_rules
+from backends.torch.table import Entry, Make
 from backends.torch.weights import check_weights
 
 

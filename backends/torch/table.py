@@ -13,10 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from archdsl.errors import BackendError
 from archdsl.ir.graph import Node
-from archdsl.ir.types import TensorType
-from archdsl.plugin import load_lowerings, lowering_gap
+from archdsl.tensors import TensorType
 
 if TYPE_CHECKING:
     import torch
@@ -97,24 +95,3 @@ def lowers(
         return rule
 
     return register
-
-
-def entry_for(node: Node) -> Entry:
-    """The rule that lowers `node`, or a BackendError naming the op, the node and its spec line."""
-    load_rules()
-    entry = RULES.get(node.op)
-    if entry is None:
-        how = f"`@lowers(\"{node.op}\")` from backends.torch.table"
-        detail, hint = lowering_gap(node.op, "torch", how) or ("", f"add a {how} rule in backends/torch/rules")
-        raise BackendError(f"the torch backend cannot lower op '{node.op}'" + (f": {detail}" if detail else ""),
-                           node.span, node.name, hint=hint)
-    return entry
-
-
-def load_rules() -> dict[str, Entry]:
-    """Import the rule modules (registering every rule), and the lowering modules plugins
-    declared for "torch", and return the table. Plugins register with `lowers` too."""
-    from backends.torch import rules  # noqa: F401  (registration side effects)
-
-    load_lowerings("torch")
-    return RULES
