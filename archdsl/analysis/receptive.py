@@ -164,7 +164,7 @@ def receptive_fields(graph: Graph) -> ReceptiveFields:
     warnings: list[FieldWarning] = []
     passing = _passing_ops()
     for node in graph:
-        if node.op == "input":
+        if node.is_input:
             shape = graph.types[node.name][0].shape
             fields[node.name] = (UNIT,) * (len(shape) - 2) if len(shape) >= 3 else None
             continue

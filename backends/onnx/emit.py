@@ -67,7 +67,7 @@ def output_names(graph: Graph) -> dict[Ref, str]:
         if owner is not None and output.name != output.ref.node:
             raise BackendError(f"output '{output.name}' has the name of node '{owner.name}'", output.span,
                                hint="ONNX value names must be unique: rename the output or the node")
-        if output.ref not in names and graph.nodes[output.ref.node].op != "input":
+        if output.ref not in names and not graph.nodes[output.ref.node].is_input:
             names[output.ref] = output.name
     return names
 

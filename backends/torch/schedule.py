@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from archdsl.ir.graph import Graph, Ref
+from archdsl.ir.graph import Graph
 from archdsl.ops import OPS
 
 
@@ -57,39 +57,17 @@ class Schedule:
 
 def make_schedule(graph: Graph, facts: Callable[[str], OpFacts]) -> Schedule:
     """Order nodes (train-only tail last) and decide which ops run in place."""
-    train_only = _train_only(graph)
+    train_only = graph.liveness.train_only
     order = tuple(n for n in graph.nodes if n not in train_only) + tuple(n for n in graph.nodes if n in train_only)
     in_place, refused = _in_place(graph, order, facts)
-    read = _ancestors(graph, [o.ref for o in graph.outputs.values()])
-    dead = frozenset(n.name for n in graph if n.name not in read and n.op != "input")
-    return Schedule(order, frozenset(train_only), frozenset(in_place), tuple(refused), dead)
-
-
-def _ancestors(graph: Graph, refs: list[Ref]) -> set[str]:
-    seen: set[str] = set()
-    stack = [ref.node for ref in refs]
-    while stack:
-        name = stack.pop()
-        if name not in seen:
-            seen.add(name)
-            stack.extend(ref.node for ref in graph.nodes[name].inputs)
-    return seen
-
-
-def _train_only(graph: Graph) -> set[str]:
-    """Nodes that some train-only output needs and no other output does."""
-    outputs = list(graph.outputs.values())
-    trained = _ancestors(graph, [o.ref for o in outputs if o.train_only])
-    if not trained:
-        return set()
-    return trained - _ancestors(graph, [o.ref for o in outputs if not o.train_only])
+    return Schedule(order, train_only, frozenset(in_place), tuple(refused), graph.liveness.dead)
 
 
 def _in_place(graph: Graph, order: tuple[str, ...], facts: Callable[[str], OpFacts]) -> tuple[list[str], list[str]]:
     """An op runs in place when it is the only reader of its input's storage, that storage is
     no graph input or output, and no op that wrote it keeps its result for autograd."""
     readers = graph.consumers()
-    pinned = {n.name for n in graph if n.op == "input"} | {o.ref.node for o in graph.outputs.values()}
+    pinned = {n.name for n in graph if n.is_input} | {o.ref.node for o in graph.outputs.values()}
     storage: dict[str, int] = {}
     """Storage id of each node's result; views and in-place results share their input's."""
     members: dict[int, list[str]] = {}
