@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from math import gcd, isqrt, prod
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AllowInfNan, BaseModel, BeforeValidator, ConfigDict, PrivateAttr, Strict
 
@@ -35,6 +35,11 @@ Float = Annotated[float, BeforeValidator(_not_bool), AllowInfNan(False)]
 """A finite number; ints and numeric strings (YAML reads `1e-5` as a string) are accepted."""
 IntOrList = Int | list[Int]
 """An int for every spatial axis, or one per axis."""
+
+
+WeightLayout = Literal["out_first", "in_first"]
+"""A weight's channel layout: out × in/groups × k… (conv, linear) or in × out/groups × k…
+(transposed conv, whose output channel g·(out/groups) + j is column j of group g's rows)."""
 
 
 class OpAttrs(BaseModel):
@@ -171,6 +176,36 @@ class Op:
     eval_alias: ClassVar[bool] = False
     """Whether, in eval mode, the output is the input tensor itself (dropout, drop path): no
     storage of its own at inference, a new tensor in training."""
+
+    saves_result: ClassVar[bool] = False
+    """Whether autograd's backward reads this op's result (its derivative is written in terms of
+    the output: relu, sigmoid, tanh, softmax — torch's derivatives.yaml), so no later op may
+    overwrite it in place."""
+
+    reuses_input: ClassVar[bool] = False
+    """Whether a backend may write the result into the first input's storage when nothing else
+    reads it and the types match (`a += b` for add, as torchvision's residual joins do)."""
+
+    folds_norms: ClassVar[frozenset[str]] = frozenset()
+    """Norm ops whose inference map (running statistics) folds into this op's weight and bias
+    when it follows it: a per-channel scale of the weight's output channels and a new bias."""
+
+    weight_layout: ClassVar[WeightLayout] = "out_first"
+    """Where the output channels sit in this op's weight, which is what folding scales."""
+
+    def folds(self, norm: str, output: TensorType) -> bool:
+        """Whether a `norm` node reading this op's `output` can fold into it (channels on axis 1)."""
+        return norm in self.folds_norms
+
+    def keeps_result(self, in_place: bool) -> bool:
+        """Whether autograd keeps this op's result for the backward pass: ops that save it, and
+        activations run in place, which have overwritten their input and differentiate from the output."""
+        return self.saves_result or (in_place and self.family == "activation")
+
+    def aliases_input(self) -> bool:
+        """Whether the result may be the first input's storage whatever the attributes: a view, or
+        the input itself in eval mode (dropout). In-place ops add to this per node (`shares_input`)."""
+        return self.view or self.eval_alias
 
     def attribute_hint(self, key: str) -> str:
         """The fix for an attribute this op does not take: the close name, else the ones it takes."""

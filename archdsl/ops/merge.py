@@ -65,6 +65,7 @@ class Add(_Broadcasting):
     """Element-wise sum of n ≥ 2 inputs with NumPy broadcasting (torch.add); residual joins."""
 
     name = "add"
+    reuses_input = True
 
 
 @register

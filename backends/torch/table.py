@@ -64,14 +64,11 @@ PortPath = Callable[[int], tuple[int, ...]]
 
 @dataclass(frozen=True)
 class Entry:
-    """A rule, how to reach each output port inside its result, and what the in-place
-    decisions need to know (see backends.torch.schedule.OpFacts)."""
+    """A rule and how to reach each output port inside its result. What the in-place decisions
+    need (aliasing, what autograd keeps) is the op's own: `archdsl.ops.Op`."""
 
     rule: Rule
     port_path: PortPath
-    aliases: bool
-    saves_result: bool
-    reuses_input: bool
 
 
 RULES: dict[str, Entry] = {}
@@ -82,16 +79,13 @@ def tuple_port(port: int) -> tuple[int, ...]:
     return (port,)
 
 
-def lowers(
-    op: str, port_path: PortPath = tuple_port, aliases: bool = False, saves_result: bool = False,
-    reuses_input: bool = False,
-) -> Callable[[Rule], Rule]:
+def lowers(op: str, port_path: PortPath = tuple_port) -> Callable[[Rule], Rule]:
     """Register the decorated function as the torch lowering of `op`."""
 
     def register(rule: Rule) -> Rule:
         if op in RULES:
             raise ValueError(f"torch lowering for '{op}' is registered twice")
-        RULES[op] = Entry(rule, port_path, aliases, saves_result, reuses_input)
+        RULES[op] = Entry(rule, port_path)
         return rule
 
     return register
