@@ -2,7 +2,6 @@
 
 from archdsl.errors import ArchdslError, BackendError, ShapeError, SpecError
 from archdsl.model import Model, load
-
-__version__ = "0.1.0"
+from archdsl.version import __version__
 
 __all__ = ["ArchdslError", "BackendError", "Model", "ShapeError", "SpecError", "load", "__version__"]

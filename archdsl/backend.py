@@ -14,12 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from archdsl.errors import BackendError, did_you_mean
-
-if TYPE_CHECKING:
-    from archdsl.model import Model
 
 GROUP = "archdsl.backends"
 
@@ -32,8 +29,8 @@ class Backend:
     description: str
     lower: Callable[..., Any]
     """`lower(model, **options)`: the backend's object (a module, a ModelProto, a Digraph)."""
-    build: Callable[[Model, argparse.Namespace], str] | None = None
-    """`archdsl build --backend NAME`: writes `args.output` atomically, returns a summary."""
+    build: Callable[[Any, argparse.Namespace], str] | None = None
+    """`archdsl build --backend NAME`: `build(model, args)` writes `args.output` atomically, returns a summary."""
     add_build_arguments: Callable[[argparse._ArgumentGroup], None] | None = None
     """Extra options of `archdsl build` for this backend (names must not clash)."""
     register_commands: Callable[[Any], None] | None = None

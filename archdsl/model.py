@@ -10,9 +10,9 @@ from typing import Any
 
 from archdsl.analysis import Analysis, analyze
 from archdsl.backend import get_backend
-from archdsl.ir.expand import expand
+from archdsl.expansion.expand import expand
+from archdsl.expansion.initplan import InitPlan, plan_init
 from archdsl.ir.graph import Graph
-from archdsl.ir.init import InitPlan, plan_init
 from archdsl.limits import DEFAULT_LIMITS, Limits
 from archdsl.plugin import import_spec_plugins
 from archdsl.spec.loader import Spec, load_spec

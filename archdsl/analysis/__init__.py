@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from archdsl.analysis.cost import NodeCost, node_costs
 from archdsl.analysis.memory import Memory, memory
 from archdsl.analysis.receptive import ReceptiveFields, receptive_fields
-from archdsl.analysis.schedule import inference_nodes, train_only_nodes
 from archdsl.ir.graph import Graph
 
 
@@ -42,7 +41,7 @@ class Analysis:
 def analyze(graph: Graph) -> Analysis:
     """Run cost, memory and receptive-field passes."""
     costs = node_costs(graph)
-    inference = inference_nodes(graph)
+    inference = graph.liveness.inference
     mem = memory(graph, inference, {name: cost.activation_bytes for name, cost in costs.items()})
     running = [costs[name] for name in graph.nodes if name in inference]
     totals = Totals(
@@ -54,7 +53,7 @@ def analyze(graph: Graph) -> Analysis:
         peak_activation_bytes=mem.peak_inference,
         training_activation_bytes=mem.training,
     )
-    return Analysis(graph, costs, receptive_fields(graph), mem, inference, totals, train_only_nodes(graph, inference))
+    return Analysis(graph, costs, receptive_fields(graph), mem, inference, totals, graph.liveness.train_only)
 
 
 __all__ = ["Analysis", "Totals", "analyze"]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from archdsl.ir.graph import Graph, Node
-from archdsl.ir.types import TensorType
 from archdsl.ops import OPS, OpAttrs
+from archdsl.tensors import TensorType
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from archdsl.analysis import Analysis
 from archdsl.analysis.report import Row, field_json, rows, to_json
-from archdsl.ir.types import shape_text
 from archdsl.jsontext import report_json
+from archdsl.tensors import shape_text
 
 COLUMNS = ("name", "op", "output shape", "params", "MACs", "RF size", "RF stride")
 

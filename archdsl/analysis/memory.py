@@ -60,7 +60,7 @@ def _last_reads(graph: Graph) -> dict[str, int]:
         for ref in node.inputs:
             last[ref.node] = index
     end = len(graph)
-    last.update((node.name, end) for node in graph if node.op == "input")
+    last.update((node.name, end) for node in graph if node.is_input)
     last.update((output.ref.node, end) for output in graph.outputs.values())
     return last
 

@@ -29,8 +29,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from archdsl.ir.graph import Graph, Node
-from archdsl.ir.types import TensorType
 from archdsl.ops import OPS, Op, OpAttrs, Receptive, Window
+from archdsl.tensors import TensorType
 
 
 class AxisField(NamedTuple):
@@ -164,7 +164,7 @@ def receptive_fields(graph: Graph) -> ReceptiveFields:
     warnings: list[FieldWarning] = []
     passing = _passing_ops()
     for node in graph:
-        if node.op == "input":
+        if node.is_input:
             shape = graph.types[node.name][0].shape
             fields[node.name] = (UNIT,) * (len(shape) - 2) if len(shape) >= 3 else None
             continue

@@ -8,7 +8,7 @@ from typing import Any
 from archdsl.analysis import Analysis
 from archdsl.analysis.receptive import Field, number
 from archdsl.ir.graph import Node, Ref
-from archdsl.ir.types import Dim
+from archdsl.tensors import Dim
 
 
 @dataclass(frozen=True)

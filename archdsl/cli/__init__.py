@@ -6,13 +6,13 @@ import argparse
 import sys
 import traceback
 
-from archdsl import __version__
 from archdsl.backend import backends
 from archdsl.cli.signals import Terminated, terminating_cleanly
 from archdsl.cli.stdout import guarded_stdout
 from archdsl.errors import ArchdslError
 from archdsl.fileio import check_output
 from archdsl.runfiles import recording_inputs
+from archdsl.version import __version__
 
 REPORT_URL = "https://github.com/archdsl/archdsl/issues"
 DEBUG_HELP = "show tracebacks of internal errors"

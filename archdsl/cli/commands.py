@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 
 from archdsl.analysis.formats import FORMATS, human
 from archdsl.backend import backends, get_backend
-from archdsl.cli.common import add_spec_arguments, emit, load_model, parse_limits
+from archdsl.cli.common import add_spec_arguments, depth_type, emit, load_model, parse_limits
 from archdsl.cli.diff import add_diff_command
 from archdsl.cli.library import list_library
 from archdsl.cli.lint import add_lint_command
@@ -30,7 +29,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="shapes, params, MACs, memory, receptive field (no forward pass)")
     add_spec_arguments(p)
     p.add_argument("--format", choices=sorted(FORMATS), default="table")
-    p.add_argument("--depth", type=_depth, default=None, help="roll block scopes deeper than N into one row")
+    p.add_argument("--depth", type=depth_type, default=None, help="roll block scopes deeper than N into one row")
     p.add_argument("-o", "--output", help="write the report to a file (atomically)")
     p.set_defaults(run=analyze)
 
@@ -99,13 +98,6 @@ def _block_library(args: argparse.Namespace, spec: str) -> Spec | None:
     return loaded if is_block_library(loaded) else None
 
 
-def _depth(text: str) -> int:
-    """argparse type of --depth: a whole number, 0 or more."""
-    if not re.fullmatch(r"[0-9]{1,9}", text):
-        raise argparse.ArgumentTypeError(f"expected a whole number 0 or more, got '{text}'")
-    return int(text)
-
-
 def validate(args: argparse.Namespace) -> int:
     errors: list[ArchdslError] = []
     for spec in args.specs:
@@ -138,8 +130,8 @@ def analyze(args: argparse.Namespace) -> int:
 
 
 def schema(args: argparse.Namespace) -> int:
+    from archdsl.jsonschema import json_schema
     from archdsl.plugin import load_all
-    from archdsl.spec.jsonschema import json_schema
 
     emit(json.dumps(json_schema(), indent=2, sort_keys=True) + "\n", args.output)
     for plugin in load_all():

@@ -95,3 +95,10 @@ def emit(text: str, output: str | None) -> None:
 def fail(error: ArchdslError) -> int:
     print(error.format(), file=sys.stderr)
     return 2
+
+
+def depth_type(text: str) -> int:
+    """argparse type of --depth: a whole number, 0 or more."""
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        raise argparse.ArgumentTypeError(f"expected a whole number 0 or more, got '{text}'")
+    return int(text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from archdsl.cli.common import add_spec_arguments, emit, parse_inputs, parse_limits, parse_params
+from archdsl.cli.common import add_spec_arguments, depth_type, emit, parse_inputs, parse_limits, parse_params
 from archdsl.diff import diff_models
 from archdsl.diff.formats import FORMATS
 from archdsl.errors import SpecError
@@ -18,7 +18,6 @@ from archdsl.model import Model, load
 
 def add_diff_command(sub: argparse._SubParsersAction) -> None:
     """Register `archdsl diff`."""
-    from archdsl.cli.commands import _depth  # the same --depth as `analyze` (commands imports this module)
 
     p = sub.add_parser("diff", help="compare two specs (or one under two parameter sets) without building them")
     add_spec_arguments(p)
@@ -27,7 +26,7 @@ def add_diff_command(sub: argparse._SubParsersAction) -> None:
                    help="a param of side B only (over -p), e.g. --vs-param width_per_group=128")
     p.add_argument("--vs-input", action="append", default=[], metavar="[NAME=]CxHxW",
                    help="an input shape of side B only (over --input)")
-    p.add_argument("--depth", type=_depth, default=0, help="roll block scopes deeper than N into one row (default 0)")
+    p.add_argument("--depth", type=depth_type, default=0, help="roll block scopes deeper than N into one row (default 0)")
     p.add_argument("--format", choices=sorted(FORMATS), default="table")
     p.add_argument("-o", "--output", help="write the report to a file (atomically)")
     p.set_defaults(run=run_diff)

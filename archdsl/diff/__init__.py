@@ -8,7 +8,7 @@ from typing import Any
 
 from archdsl.diff.compare import OutputDiff, Pair, ScopeDiff, output_diffs, scope_diffs, totals
 from archdsl.diff.nodes import Change, NodeDiff, node_diffs
-from archdsl.ir.expand import bind_spec_params
+from archdsl.expansion.expand import bind_spec_params
 from archdsl.model import Model
 
 

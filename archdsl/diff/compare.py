@@ -16,7 +16,7 @@ from archdsl.analysis import Analysis
 from archdsl.analysis.receptive import Field
 from archdsl.analysis.report import Row, rows
 from archdsl.ir.graph import Graph, Ref
-from archdsl.ir.types import Dim
+from archdsl.tensors import Dim
 
 T = TypeVar("T")
 

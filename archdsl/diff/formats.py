@@ -9,8 +9,8 @@ from archdsl.analysis.formats import human
 from archdsl.diff import ModelDiff
 from archdsl.diff.compare import Pair, ScopeDiff
 from archdsl.diff.nodes import grouped
-from archdsl.ir.types import shape_text
 from archdsl.jsontext import report_json
+from archdsl.tensors import shape_text
 
 TOTAL_LABELS = {
     "params": "params", "buffers": "buffers", "macs": "MACs", "flops": "FLOPs",

@@ -8,8 +8,8 @@ from typing import Any
 
 from archdsl.diff.compare import Pair, merged_order
 from archdsl.ir.graph import Graph, Node
-from archdsl.ir.types import Dim, shape_text
 from archdsl.ops import OPS
+from archdsl.tensors import Dim, shape_text
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ networkx holds the topology (for algorithms); operand order lives in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from archdsl.errors import Span
-from archdsl.ir.types import TensorType
 from archdsl.ops.base import OpAttrs
+from archdsl.tensors import TensorType
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -29,6 +29,10 @@ class Ref(NamedTuple):
         return self.node if self.port == 0 else f"{self.node}:{self.port}"
 
 
+INPUT_OP = "input"
+"""The op of graph inputs (archdsl/ops/io.py): a node with no operands whose value is fed in."""
+
+
 class Node(NamedTuple):
     """One op instance (a NamedTuple: a model makes one per node, and a tuple is made in C)."""
 
@@ -39,6 +43,11 @@ class Node(NamedTuple):
     span: Span
     scope: str = ""
     """Dotted name of the innermost scope (block instance) it was expanded in; '' at top."""
+
+    @property
+    def is_input(self) -> bool:
+        """Whether the node is a graph input (the `input` op) rather than a computation."""
+        return self.op == INPUT_OP
 
 
 class Scope(NamedTuple):
@@ -83,6 +92,14 @@ class Graph:
     """Output types of every node, from shape inference during expansion."""
     meta: dict[str, Any] = field(default_factory=dict)
     _dag: nx.DiGraph | None = field(default=None, repr=False)
+    _liveness: Liveness | None = field(default=None, repr=False)
+
+    @property
+    def liveness(self) -> Liveness:
+        """Which nodes the outputs read: live, inference, train-only, dead (computed on first use)."""
+        if self._liveness is None:
+            self._liveness = liveness(self)
+        return self._liveness
 
     @property
     def dag(self) -> nx.DiGraph:
@@ -113,7 +130,7 @@ class Graph:
     @property
     def inputs(self) -> dict[str, TensorType]:
         """Graph inputs by name."""
-        return {n.name: self.types[n.name][0] for n in self.nodes.values() if n.op == "input"}
+        return {n.name: self.types[n.name][0] for n in self.nodes.values() if n.is_input}
 
     def consumers(self) -> dict[str, list[str]]:
         """For each node, the nodes that read any of its outputs, in schedule order."""
@@ -122,3 +139,40 @@ class Graph:
             for ref in dict.fromkeys(r.node for r in node.inputs):
                 found[ref].append(node.name)
         return found
+
+
+# -- structural queries ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Liveness:
+    """The nodes each kind of output reads (directly or not); graph inputs are never dead."""
+
+    live: frozenset[str]
+    """Read by some output, train-only or not."""
+    inference: frozenset[str]
+    """Read by some output that is not train-only: what runs at inference."""
+    train_only: frozenset[str]
+    """Read only by train-only outputs (auxiliary heads): what runs in training alone."""
+    dead: frozenset[str]
+    """Read by no output (graph inputs excepted): no backend runs them."""
+
+
+def liveness(graph: Graph) -> Liveness:
+    """Sweep the graph backwards from its outputs (the schedule is topological, so once is enough)."""
+    outputs = list(graph.outputs.values())
+    inference = feeding(graph, [o.ref.node for o in outputs if not o.train_only])
+    trained = [o.ref.node for o in outputs if o.train_only]
+    train_only = feeding(graph, trained) - inference if trained else frozenset()
+    live = inference | train_only
+    dead = frozenset(node.name for node in graph if node.name not in live and not node.is_input)
+    return Liveness(live, inference, train_only, dead)
+
+
+def feeding(graph: Graph, targets: Iterable[str]) -> frozenset[str]:
+    """`targets` and every node they read, directly or not."""
+    needed = set(targets)
+    for node in reversed(graph.nodes.values()):
+        if node.name in needed:
+            needed.update(ref.node for ref in node.inputs)
+    return frozenset(needed)

@@ -16,19 +16,9 @@ def ancestors(graph: Graph, name: str) -> set[str]:
     return nx.ancestors(graph.dag, name)
 
 
-def _reaching_outputs(ctx: Context) -> set[str]:
-    """Every node some output (train-only ones too) depends on, the outputs' own included."""
-    found: set[str] = set()
-    for output in ctx.graph.outputs.values():
-        found.add(output.ref.node)
-        found |= ancestors(ctx.graph, output.ref.node)
-    return found
-
-
 @rule("dead-node", "its output reaches no graph output: no backend runs it, and its weights are never trained")
 def dead_nodes(ctx: Context) -> Iterator[Hit]:
-    live = _reaching_outputs(ctx)
-    dead = {n.name for n in ctx.graph if n.name not in live and n.op != "input"}
+    dead = ctx.graph.liveness.dead
     for name in (n for n in dead if not ctx.consumers[n]):  # the ends of dead chains
         node = ctx.graph.nodes[name]
         feeding = [a for a in ancestors(ctx.graph, name) if a in dead]
@@ -40,7 +30,7 @@ def dead_nodes(ctx: Context) -> Iterator[Hit]:
 @rule("unused-input", "an input no node reads still has to be fed by every caller")
 def unused_inputs(ctx: Context) -> Iterator[Hit]:
     for node in ctx.graph:
-        if node.op == "input" and not ctx.consumers[node.name]:
+        if node.is_input and not ctx.consumers[node.name]:
             yield ctx.hit(node, f"input '{node.name}' is never read",
                           f"remove it from `inputs:`, or read it with `from: {node.name}`")
 

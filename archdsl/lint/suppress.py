@@ -11,8 +11,8 @@ from typing import Any
 
 from archdsl.errors import ErrorGroup, Span, SpecError, did_you_mean
 from archdsl.ir.graph import Graph
-from archdsl.ir.items import parse_items
 from archdsl.lint.registry import Finding
+from archdsl.spec.items import parse_items
 from archdsl.spec.loader import Source, Spec
 from archdsl.spec.schema import LintDecl
 from archdsl.spec.validation import validate_model

@@ -11,7 +11,6 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from archdsl.ir.types import TensorType
 from archdsl.ops.base import (
     Bool,
     Float,
@@ -27,6 +26,7 @@ from archdsl.ops.base import (
     expect_float,
     register,
 )
+from archdsl.tensors import TensorType
 
 
 class InplaceAttrs(OpAttrs):
@@ -79,6 +79,7 @@ class Relu(_Activation):
     """max(x, 0) (torch.nn.ReLU)."""
 
     name = "relu"
+    saves_result = True
     Attrs = InplaceAttrs
 
 
@@ -163,6 +164,7 @@ class Sigmoid(_Activation):
     """1/(1 + exp(−x)) (torch.nn.Sigmoid)."""
 
     name = "sigmoid"
+    saves_result = True
     Attrs = NoAttrs
     per_element = 3
 
@@ -172,6 +174,7 @@ class Tanh(_Activation):
     """Hyperbolic tangent (torch.nn.Tanh)."""
 
     name = "tanh"
+    saves_result = True
     Attrs = NoAttrs
     per_element = 5
 
@@ -195,6 +198,7 @@ class Softmax(_Softmax):
     """exp(x)/Σexp(x) along `dim` (torch.nn.Softmax)."""
 
     name = "softmax"
+    saves_result = True
     per_element = 5
 
 
@@ -203,4 +207,5 @@ class LogSoftmax(_Softmax):
     """log(softmax(x)) along `dim` (torch.nn.LogSoftmax)."""
 
     name = "log_softmax"
+    saves_result = True
     per_element = 5

@@ -9,17 +9,17 @@ tables keyed by `Op.name`; nothing else describes an op.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from math import gcd, isqrt, prod
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AllowInfNan, BaseModel, BeforeValidator, ConfigDict, PrivateAttr, Strict
 
 from archdsl.errors import ShapeError, SpecError, did_you_mean
-from archdsl.ir.types import BATCH, TensorType, shape_text
+from archdsl.tensors import BATCH, TensorType, shape_text
 
 Int = Annotated[int, Strict()]
 Bool = Annotated[bool, Strict()]
@@ -35,6 +35,11 @@ Float = Annotated[float, BeforeValidator(_not_bool), AllowInfNan(False)]
 """A finite number; ints and numeric strings (YAML reads `1e-5` as a string) are accepted."""
 IntOrList = Int | list[Int]
 """An int for every spatial axis, or one per axis."""
+
+
+WeightLayout = Literal["out_first", "in_first"]
+"""A weight's channel layout: out × in/groups × k… (conv, linear) or in × out/groups × k…
+(transposed conv, whose output channel g·(out/groups) + j is column j of group g's rows)."""
 
 
 class OpAttrs(BaseModel):
@@ -172,6 +177,36 @@ class Op:
     """Whether, in eval mode, the output is the input tensor itself (dropout, drop path): no
     storage of its own at inference, a new tensor in training."""
 
+    saves_result: ClassVar[bool] = False
+    """Whether autograd's backward reads this op's result (its derivative is written in terms of
+    the output: relu, sigmoid, tanh, softmax — torch's derivatives.yaml), so no later op may
+    overwrite it in place."""
+
+    reuses_input: ClassVar[bool] = False
+    """Whether a backend may write the result into the first input's storage when nothing else
+    reads it and the types match (`a += b` for add, as torchvision's residual joins do)."""
+
+    folds_norms: ClassVar[frozenset[str]] = frozenset()
+    """Norm ops whose inference map (running statistics) folds into this op's weight and bias
+    when it follows it: a per-channel scale of the weight's output channels and a new bias."""
+
+    weight_layout: ClassVar[WeightLayout] = "out_first"
+    """Where the output channels sit in this op's weight, which is what folding scales."""
+
+    def folds(self, norm: str, output: TensorType) -> bool:
+        """Whether a `norm` node reading this op's `output` can fold into it (channels on axis 1)."""
+        return norm in self.folds_norms
+
+    def keeps_result(self, in_place: bool) -> bool:
+        """Whether autograd keeps this op's result for the backward pass: ops that save it, and
+        activations run in place, which have overwritten their input and differentiate from the output."""
+        return self.saves_result or (in_place and self.family == "activation")
+
+    def aliases_input(self) -> bool:
+        """Whether the result may be the first input's storage whatever the attributes: a view, or
+        the input itself in eval mode (dropout). In-place ops add to this per node (`shares_input`)."""
+        return self.view or self.eval_alias
+
     def attribute_hint(self, key: str) -> str:
         """The fix for an attribute this op does not take: the close name, else the ones it takes."""
         fields = self.Attrs.model_fields
@@ -213,17 +248,32 @@ MAX_SIZE = 2**63 - 1
 """The largest size of one axis: torch and ONNX index with int64."""
 
 
-def get_op(name: str) -> Op:
-    """The registered op called `name`, else the one an installed plugin provides (loaded
-    now); a SpecError suggesting the closest name if none."""
-    op = OPS.get(name)
-    if op is None:
-        from archdsl.plugin import plugin_ops, provide  # plugins are looked for only on a miss
+@dataclass(frozen=True)
+class OpSource:
+    """Where ops outside the registry come from (installed plugins): looked up only on a miss."""
 
-        op = provide(name)
-        if op is None:
-            raise SpecError(f"unknown op '{name}'", hint=did_you_mean(name, [*OPS, *plugin_ops()]))
-    return op
+    provide: Callable[[str], Op | None]
+    """Load and return the op called `name`, or None if no source has it."""
+    names: Callable[[], Iterable[str]]
+    """Every op name the source could provide (for did-you-mean hints)."""
+
+
+OP_SOURCES: list[OpSource] = []
+"""Filled by the layers above (archdsl.plugin adds the entry-point plugins); ops imports none of them."""
+
+
+def get_op(name: str) -> Op:
+    """The registered op called `name`, else the one an op source provides (loaded now);
+    a SpecError suggesting the closest name if none."""
+    op = OPS.get(name)
+    if op is not None:
+        return op
+    for source in OP_SOURCES:
+        op = source.provide(name)
+        if op is not None:
+            return op
+    known = [*OPS, *(other for source in OP_SOURCES for other in source.names())]
+    raise SpecError(f"unknown op '{name}'", hint=did_you_mean(name, known))
 
 
 # -- helpers shared by op definitions -------------------------------------------------

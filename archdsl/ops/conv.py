@@ -9,7 +9,6 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import TensorType
 from archdsl.ops.base import (
     Bool,
     Int,
@@ -27,6 +26,7 @@ from archdsl.ops.base import (
     spatial_positive,
     tuple_n,
 )
+from archdsl.tensors import TensorType
 
 PositiveInt = Field(ge=1)
 
@@ -119,6 +119,7 @@ class Conv1d(_ConvNd):
 
     name = "conv1d"
     ndim = 1
+    folds_norms = frozenset({"batchnorm1d"})
 
 
 @register
@@ -127,6 +128,7 @@ class Conv2d(_ConvNd):
 
     name = "conv2d"
     ndim = 2
+    folds_norms = frozenset({"batchnorm2d"})
 
 
 class ConvTransposeAttrs(ConvAttrs):
@@ -142,6 +144,8 @@ class ConvTranspose2d(_ConvNd):
     shape_formula = "N×C×H×W → N×out×H′×W′ with H′ = (H − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1"
     ndim = 2
     Attrs = ConvTransposeAttrs
+    folds_norms = frozenset({"batchnorm2d"})
+    weight_layout = "in_first"
     mac_formula = "in_numel × (out / groups) × prod(kernel)"
 
     def infer(self, a: ConvTransposeAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from archdsl.ir.types import BATCH, TensorType
 from archdsl.ops.base import Int, Op, OpAttrs, register
+from archdsl.tensors import BATCH, TensorType
 
 Dtype = Literal["float32", "float16", "bfloat16", "float64", "int64", "int32", "bool"]
 

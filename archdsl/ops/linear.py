@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from pydantic import Field, model_validator
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import BATCH, TensorType, shape_text
 from archdsl.ops.base import (
     Bool,
     Int,
@@ -19,6 +18,7 @@ from archdsl.ops.base import (
     expect_float,
     register,
 )
+from archdsl.tensors import BATCH, TensorType, shape_text
 
 
 class LinearAttrs(OpAttrs):
@@ -46,6 +46,11 @@ class Linear(Op):
     Attrs = LinearAttrs
     mac_formula = "out_numel × in_features"
     flop_formula = "out_numel (bias add) when bias"
+    folds_norms = frozenset({"batchnorm1d"})
+
+    def folds(self, norm: str, output: TensorType) -> bool:
+        # the features are the last axis; BatchNorm1d normalises axis 1, the same axis only at rank 2
+        return norm in self.folds_norms and output.rank == 2
 
     def infer(self, a: LinearAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:
         x = inputs[0]

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import BATCH, Dim, TensorType, shape_text
 from archdsl.ops.base import Int, NoAttrs, Op, OpAttrs, Receptive, ReceptiveStep, axis, expect_float, register
 from archdsl.ops.regularization import Probability
+from archdsl.tensors import BATCH, Dim, TensorType, shape_text
 
 
 def same_dtype(inputs: Sequence[TensorType], what: str) -> str:
@@ -65,6 +65,7 @@ class Add(_Broadcasting):
     """Element-wise sum of n ≥ 2 inputs with NumPy broadcasting (torch.add); residual joins."""
 
     name = "add"
+    reuses_input = True
 
 
 @register

@@ -13,7 +13,6 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import BATCH, TensorType, shape_text
 from archdsl.ops.base import (
     Bool,
     Float,
@@ -26,6 +25,7 @@ from archdsl.ops.base import (
     groups_not_dividing,
     register,
 )
+from archdsl.tensors import BATCH, TensorType, shape_text
 
 Eps = Annotated[Float, Field(gt=0, description="added to the variance")]
 Momentum = Annotated[Float, Field(ge=0, le=1)]

@@ -14,7 +14,6 @@ from typing import ClassVar
 from pydantic import Field, model_validator
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import TensorType
 from archdsl.ops.base import (
     Bool,
     Int,
@@ -33,6 +32,7 @@ from archdsl.ops.base import (
     spatial_positive,
     tuple_n,
 )
+from archdsl.tensors import TensorType
 
 
 class PoolAttrs(OpAttrs):

@@ -8,7 +8,6 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import BATCH, Dim, TensorType, shape_text
 from archdsl.ops.base import (
     Bool,
     Float,
@@ -21,6 +20,7 @@ from archdsl.ops.base import (
     expect_float,
     register,
 )
+from archdsl.tensors import BATCH, Dim, TensorType, shape_text
 
 MAX_LAYERS = 1024
 """Most layers one recurrent op stacks: every layer has its own weights (state_dict entries), so

@@ -7,8 +7,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from archdsl.ir.types import TensorType
 from archdsl.ops.base import Bool, Float, Op, OpAttrs, expect_rank, register
+from archdsl.tensors import TensorType
 
 Probability = Annotated[Float, Field(ge=0, lt=1, description="drop probability")]
 

@@ -26,7 +26,6 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import BATCH, TensorType, shape_text
 from archdsl.ops.base import (
     Bool,
     Float,
@@ -40,6 +39,7 @@ from archdsl.ops.base import (
     register,
     spatial_positive,
 )
+from archdsl.tensors import BATCH, TensorType, shape_text
 
 Scale = Annotated[Float, Field(gt=0)]
 

@@ -13,7 +13,6 @@ from math import prod
 from pydantic import Field, model_validator
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import BATCH, Dim, TensorType, shape_text
 from archdsl.ops.base import (
     Int,
     NoAttrs,
@@ -26,6 +25,7 @@ from archdsl.ops.base import (
     groups_not_dividing,
     register,
 )
+from archdsl.tensors import BATCH, Dim, TensorType, shape_text
 
 
 def fixed_axis(x: TensorType, dim: int, what: str) -> tuple[int, int]:

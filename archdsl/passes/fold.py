@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from archdsl.ir.graph import Graph, Node, Ref
+from archdsl.ops import OPS
 from archdsl.passes.base import FoldBatchNorm, Rewritten
 from archdsl.passes.rewrite import Edit, rewire
-
-PRODUCERS: dict[str, frozenset[str]] = {
-    "conv1d": frozenset({"batchnorm1d"}),
-    "conv2d": frozenset({"batchnorm2d"}),
-    "conv_transpose2d": frozenset({"batchnorm2d"}),
-    "linear": frozenset({"batchnorm1d"}),
-}
-"""Ops whose output channels are axis 1 of their output (linear: when it is rank 2),
-with the BatchNorm ops that may follow them."""
 
 
 def fold_batchnorm(graph: Graph) -> Rewritten:
@@ -45,10 +37,8 @@ def _foldable(graph: Graph, norm: Node, readers: dict[str, list[str]], outputs: 
         return None  # without running statistics BatchNorm normalises by the batch: not a fixed map
     ref = norm.inputs[0]
     producer = graph.nodes[ref.node]
-    if norm.op not in PRODUCERS.get(producer.op, ()):
-        return None
-    if producer.op == "linear" and graph.type_of(ref).rank != 2:
-        return None  # the features are the last axis, BatchNorm1d normalises axis 1
+    if not OPS[producer.op].folds(norm.op, graph.type_of(ref)):
+        return None  # the op says which norms fold into it (archdsl/ops: Op.folds_norms)
     if readers[producer.name] != [norm.name] or producer.name in outputs:
         return None  # someone else reads the un-normalised value
     return producer

@@ -11,9 +11,12 @@
 The guide is docs/plugins.md.
 """
 
+from archdsl.ops.base import OP_SOURCES, OpSource
 from archdsl.plugin.entrypoints import declared, load_all, plugin_ops, provide, refresh
 from archdsl.plugin.local import import_plugin, import_spec_plugins
 from archdsl.plugin.registry import Plugin, load_lowerings, lowering, lowering_gap, origin
+
+OP_SOURCES.append(OpSource(provide, plugin_ops))  # ops asks for installed plugins' ops through this
 
 __all__ = [
     "Plugin",

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from archdsl.errors import ArchdslError, ErrorGroup, SpecError, did_you_mean
-from archdsl.ir.items import parse_items
 from archdsl.ops import get_op
 from archdsl.spec.expr import has_expression
+from archdsl.spec.items import parse_items
 from archdsl.spec.loader import Source, Spec
 from archdsl.spec.validation import validate_item
 

@@ -18,6 +18,15 @@ from archdsl.errors import SpecError, did_you_mean
 
 Value = float | str
 
+SEEDS = range(-(2**63), 2**64)
+"""The seeds every backend accepts for initial weights (torch.manual_seed's range)."""
+
+SKIP_DEFAULT_FROM = 1 << 16
+"""Parameter count from which a backend skips an op's default initialisation when the spec's
+`init:` rules set every trainable parameter: below it, building on the meta device and allocating
+costs more than PyTorch's default init itself. The torch backend and the ONNX backend's numpy
+initialisation must make the same choice, so their weights agree bit for bit."""
+
 NONLINEARITIES = (
     "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
     "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu",

@@ -51,7 +51,7 @@ def register_commands(sub: Any) -> None:
 
 
 def render_command(args: argparse.Namespace) -> int:
-    from backends.graphviz import render, to_dot
+    from backends.graphviz.diagram import render, to_dot
     from backends.graphviz.output import output_format
 
     if args.output is None:
@@ -66,7 +66,7 @@ def render_command(args: argparse.Namespace) -> int:
 
 def build(model: Model, args: argparse.Namespace) -> str:
     """`archdsl build --backend graphviz -o OUT`: the same as `archdsl render`."""
-    from backends.graphviz import render
+    from backends.graphviz.diagram import render
 
     if not args.output:
         raise BackendError("the graphviz backend needs -o OUT.svg, OUT.png, OUT.pdf or OUT.dot")

@@ -7,9 +7,9 @@ import graphviz
 from archdsl.analysis import Analysis
 from archdsl.analysis.formats import human
 from archdsl.ir.graph import Ref
-from archdsl.ir.types import shape_text
 from archdsl.model import Model
 from archdsl.ops import OPS
+from archdsl.tensors import shape_text
 from backends.graphviz import style
 from backends.graphviz.merge import merge_repeats
 from backends.graphviz.options import Options, check_expand
@@ -51,7 +51,7 @@ class _Drawing:
         self.scopes = scopes
         self.view = view
         self.options = options
-        self.train_only = {n.name for n in self.graph if n.name not in analysis.inference and n.op != "input"}
+        self.train_only = self.graph.liveness.train_only | self.graph.liveness.dead  # drawn dashed: not run at inference
 
     def draw(self) -> graphviz.Digraph:
         totals = self.analysis.totals
@@ -109,7 +109,7 @@ class _Drawing:
 
     def node_box(self, dot: graphviz.Digraph, name: str, cluster: str) -> None:
         node = self.graph.nodes[name]
-        if node.op == "input":
+        if node.is_input:
             label = style.html_lines(f"input {name}", [shape_text(self.graph.types[name][0].shape)], [])
             dot.node(name, label, shape="oval", penwidth="2", fillcolor=style.family_colour("io"))
             return

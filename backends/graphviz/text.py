@@ -9,8 +9,8 @@ from archdsl.analysis import Analysis
 from archdsl.analysis.formats import human
 from archdsl.analysis.receptive import Field, number
 from archdsl.ir.graph import Ref, Scope
-from archdsl.ir.types import shape_text
 from archdsl.ops import OPS
+from archdsl.tensors import shape_text
 from backends.graphviz.labels import detail, value_text
 
 WRAP = 44

@@ -9,7 +9,7 @@ from onnx import shape_inference
 
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Ref
-from archdsl.ir.types import BATCH
+from archdsl.tensors import BATCH
 from backends.onnx.builder import port_name
 from backends.onnx.emit import output_names
 

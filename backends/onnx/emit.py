@@ -14,17 +14,16 @@ import numpy as np
 import onnx
 from onnx import ModelProto, TensorProto, helper
 
-from archdsl import __version__
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Ref
-from archdsl.ir.types import BATCH, TensorType
+from archdsl.tensors import BATCH, TensorType
+from archdsl.version import __version__
 from backends.onnx.builder import Builder
 from backends.onnx.dtypes import element_type, numpy_dtype
+from backends.onnx.functions import FUNCTION_DOMAIN, emit_with_functions
+from backends.onnx.lookup import check_opset, needed_opset
 from backends.onnx.serialize import Emitted
-from backends.onnx.table import MIN_OPSET, check_opset, needed_opset
-
-FUNCTION_DOMAIN = "archdsl"
-"""The domain of the local functions that blocks become with `functions=True`."""
+from backends.onnx.table import MIN_OPSET
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def output_names(graph: Graph) -> dict[Ref, str]:
         if owner is not None and output.name != output.ref.node:
             raise BackendError(f"output '{output.name}' has the name of node '{owner.name}'", output.span,
                                hint="ONNX value names must be unique: rename the output or the node")
-        if output.ref not in names and graph.nodes[output.ref.node].op != "input":
+        if output.ref not in names and not graph.nodes[output.ref.node].is_input:
             names[output.ref] = output.name
     return names
 
@@ -104,8 +103,6 @@ def emit(graph: Graph, weights: Mapping[str, np.ndarray], emission: Emission) ->
     builder = Builder(graph, opset, names=output_names(graph))
     functions: list[onnx.FunctionProto] = []
     if emission.functions:
-        from backends.onnx.functions import emit_with_functions
-
         functions = emit_with_functions(builder)
     else:
         for node in graph:

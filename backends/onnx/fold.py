@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from archdsl.ops import OPS
+from archdsl.ops.base import WeightLayout
 from archdsl.passes import FoldBatchNorm, WeightRewrite
 
 Weights = dict[str, np.ndarray]
@@ -34,13 +36,11 @@ def _transposed(weight: np.ndarray, scale: np.ndarray, groups: int) -> np.ndarra
     return scaled.reshape(weight.shape)
 
 
-SCALE_OUTPUTS: dict[str, Callable[[np.ndarray, np.ndarray, int], np.ndarray]] = {
-    "conv1d": _out_channels_first,
-    "conv2d": _out_channels_first,
-    "linear": _out_channels_first,
-    "conv_transpose2d": _transposed,
+SCALE_OUTPUTS: dict[WeightLayout, Callable[[np.ndarray, np.ndarray, int], np.ndarray]] = {
+    "out_first": _out_channels_first,
+    "in_first": _transposed,
 }
-"""Producer op → how to scale its weight per output channel (keys: archdsl.passes.fold.PRODUCERS)."""
+"""How to scale a weight per output channel, by the producer op's `Op.weight_layout`."""
 
 
 def fold_batchnorm(weights: Weights, fold: FoldBatchNorm, owners: Owners) -> None:
@@ -56,7 +56,7 @@ def fold_batchnorm(weights: Weights, fold: FoldBatchNorm, owners: Owners) -> Non
         scale = scale * norm["weight"].astype(np.float64)
         shift = norm["bias"].astype(np.float64)
     bias = weights[f"{fold.producer}.bias"].astype(np.float64) if fold.had_bias else np.zeros_like(mean)
-    weights[f"{fold.producer}.weight"] = SCALE_OUTPUTS[fold.op](weight, scale.astype(dtype), fold.groups)
+    weights[f"{fold.producer}.weight"] = SCALE_OUTPUTS[OPS[fold.op].weight_layout](weight, scale.astype(dtype), fold.groups)
     weights[f"{fold.producer}.bias"] = ((bias - mean) * scale + shift).astype(dtype)
 
 

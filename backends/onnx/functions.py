@@ -20,7 +20,9 @@ from onnx import AttributeProto, FunctionProto, NodeProto, helper
 
 from archdsl.ir.graph import Graph, Ref
 from backends.onnx.builder import Builder
-from backends.onnx.emit import FUNCTION_DOMAIN
+
+FUNCTION_DOMAIN = "archdsl"
+"""The domain of the local functions that blocks become with `functions=True`."""
 
 
 @dataclass

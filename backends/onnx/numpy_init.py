@@ -3,7 +3,7 @@
 The torch backend builds each module in schedule order under `torch.manual_seed(seed)`:
 PyTorch's default initialisation of the module (its `reset_parameters`, skipped when
 the spec's `init:` rules set every parameter of a large module, see
-backends.torch.options.SKIP_DEFAULT_FROM), then the rules' `torch.nn.init` functions.
+archdsl.spec.init.SKIP_DEFAULT_FROM), then the rules' `torch.nn.init` functions.
 This module makes the same draws in the same order from `TorchGenerator` (PyTorch's
 CPU generator and sampling kernels in numpy), with torch.nn.init's formulas in the
 same float64 arithmetic, and casts as the backend does (to the inputs' float dtype,
@@ -22,10 +22,9 @@ import numpy as np
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Node
 from archdsl.ops import OPS, Weight
-from archdsl.spec.init import Initializer
+from archdsl.spec.init import SEEDS, SKIP_DEFAULT_FROM, Initializer
 from backends.onnx.dtypes import numpy_dtype
 from backends.onnx.torch_rng import TorchGenerator
-from backends.torch.options import SEEDS, SKIP_DEFAULT_FROM
 
 F32 = np.float32
 Shape = tuple[int, ...]

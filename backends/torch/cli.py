@@ -16,8 +16,8 @@ import torch
 from torch import fx
 
 from archdsl.errors import BackendError
-from archdsl.ir.types import BATCH, TensorType, shape_text
 from archdsl.model import Model
+from archdsl.tensors import BATCH, TensorType, shape_text
 from backends.torch.artifacts import writer_for
 from backends.torch.examples import example_inputs
 from backends.torch.lower import Lowered, device_of, lower_with_info

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from archdsl.ir.graph import Graph
-from archdsl.ir.types import BATCH
+from archdsl.tensors import BATCH
 
 
 def example_inputs(graph: Graph, batch: int = 1, device: str | torch.device = "cpu", seed: int = 0) -> dict[str, torch.Tensor]:

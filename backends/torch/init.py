@@ -18,8 +18,7 @@ from torch import nn
 
 from archdsl.errors import BackendError
 from archdsl.ops import Weight
-from archdsl.spec.init import Initializer
-from backends.torch.options import SEEDS, SKIP_DEFAULT_FROM
+from archdsl.spec.init import SEEDS, SKIP_DEFAULT_FROM, Initializer
 from backends.torch.table import Make
 
 

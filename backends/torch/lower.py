@@ -19,14 +19,15 @@ from torch import fx, nn
 
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Node, Ref
-from archdsl.ir.types import TensorType
 from archdsl.model import Model
 from archdsl.ops import OPS
+from archdsl.tensors import TensorType
 from backends.torch.codegen import ModeCodeGen
 from backends.torch.init import construct, seeded
+from backends.torch.lookup import entry_for
 from backends.torch.runtime import train_or_eval
-from backends.torch.schedule import NO_FACTS, OpFacts, Schedule, make_schedule
-from backends.torch.table import Entry, Make, entry_for, load_rules
+from backends.torch.schedule import Schedule, make_schedule
+from backends.torch.table import Entry, Make
 from backends.torch.weights import check_weights
 
 
@@ -76,10 +77,10 @@ class _Site:
 class Builder:
     """Lowers one Graph; `build()` returns the GraphModule."""
 
-    def __init__(self, model: Model, facts: Callable[[str], OpFacts]) -> None:
+    def __init__(self, model: Model) -> None:
         self.model = model
         self.ir: Graph = model.graph
-        self.schedule = make_schedule(self.ir, facts)
+        self.schedule = make_schedule(self.ir)
         self.fx = fx.Graph()
         self.root = nn.Module()
         self.lowered = Lowered(self.schedule)
@@ -191,8 +192,7 @@ def lower(model: Model, seed: int | None = None, device: str = "cpu") -> fx.Grap
 def lower_with_info(model: Model, seed: int | None = None, device: str = "cpu") -> tuple[fx.GraphModule, Lowered]:
     """`lower`, plus what the standalone source and the build summary need."""
     target = resolve_device(device)
-    rules = load_rules()
-    builder = Builder(model, lambda op: rules.get(op, NO_FACTS))
+    builder = Builder(model)
     with seeded(seed):
         module = builder.build()
     dtype = _float_input_dtype(model.graph)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from archdsl.spec.init import SEEDS
+
 
 def add_build_arguments(group: argparse._ArgumentGroup) -> None:
     """--device and --seed; another backend may define the same flags, and then they are shared."""
@@ -19,15 +21,6 @@ def _add(group: argparse._ArgumentGroup, flag: str, **kwargs: Any) -> None:
         group.add_argument(flag, **kwargs)
     except argparse.ArgumentError:
         pass  # already defined by another backend's group; the parsed value serves both
-
-
-SEEDS = range(-(2**63), 2**64)
-"""The seeds torch.manual_seed accepts."""
-
-SKIP_DEFAULT_FROM = 1 << 16
-"""Parameter count from which skipping the default initialisation pays: below it, building
-on the meta device and allocating costs more than PyTorch's default init itself. (Here, not
-in init.py, because the ONNX backend's numpy initialisation makes the same choice without torch.)"""
 
 
 def seed(text: str) -> int:

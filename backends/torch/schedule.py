@@ -17,26 +17,10 @@ which saves an allocation per residual join.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
-from archdsl.ir.graph import Graph, Ref
+from archdsl.ir.graph import Graph
 from archdsl.ops import OPS
-
-
-class OpFacts(Protocol):
-    """What the schedule needs to know of an op's torch lowering (a table Entry)."""
-
-    aliases: bool
-    """The result may share storage with the first input (views; dropout in eval)."""
-    saves_result: bool
-    """Autograd keeps the result for the backward pass, so it must not be overwritten."""
-    reuses_input: bool
-    """The op may write its result into its first input where no one can tell (add)."""
-
-
-NO_FACTS = type("NoFacts", (), {"aliases": False, "saves_result": False, "reuses_input": False})()
 
 
 @dataclass(frozen=True)
@@ -55,41 +39,19 @@ class Schedule:
     as the analysis (whose MACs leave them out) and the ONNX export (which drops them) assume."""
 
 
-def make_schedule(graph: Graph, facts: Callable[[str], OpFacts]) -> Schedule:
+def make_schedule(graph: Graph) -> Schedule:
     """Order nodes (train-only tail last) and decide which ops run in place."""
-    train_only = _train_only(graph)
+    train_only = graph.liveness.train_only
     order = tuple(n for n in graph.nodes if n not in train_only) + tuple(n for n in graph.nodes if n in train_only)
-    in_place, refused = _in_place(graph, order, facts)
-    read = _ancestors(graph, [o.ref for o in graph.outputs.values()])
-    dead = frozenset(n.name for n in graph if n.name not in read and n.op != "input")
-    return Schedule(order, frozenset(train_only), frozenset(in_place), tuple(refused), dead)
+    in_place, refused = _in_place(graph, order)
+    return Schedule(order, train_only, frozenset(in_place), tuple(refused), graph.liveness.dead)
 
 
-def _ancestors(graph: Graph, refs: list[Ref]) -> set[str]:
-    seen: set[str] = set()
-    stack = [ref.node for ref in refs]
-    while stack:
-        name = stack.pop()
-        if name not in seen:
-            seen.add(name)
-            stack.extend(ref.node for ref in graph.nodes[name].inputs)
-    return seen
-
-
-def _train_only(graph: Graph) -> set[str]:
-    """Nodes that some train-only output needs and no other output does."""
-    outputs = list(graph.outputs.values())
-    trained = _ancestors(graph, [o.ref for o in outputs if o.train_only])
-    if not trained:
-        return set()
-    return trained - _ancestors(graph, [o.ref for o in outputs if not o.train_only])
-
-
-def _in_place(graph: Graph, order: tuple[str, ...], facts: Callable[[str], OpFacts]) -> tuple[list[str], list[str]]:
+def _in_place(graph: Graph, order: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """An op runs in place when it is the only reader of its input's storage, that storage is
     no graph input or output, and no op that wrote it keeps its result for autograd."""
     readers = graph.consumers()
-    pinned = {n.name for n in graph if n.op == "input"} | {o.ref.node for o in graph.outputs.values()}
+    pinned = {n.name for n in graph if n.is_input} | {o.ref.node for o in graph.outputs.values()}
     storage: dict[str, int] = {}
     """Storage id of each node's result; views and in-place results share their input's."""
     members: dict[int, list[str]] = {}
@@ -100,28 +62,24 @@ def _in_place(graph: Graph, order: tuple[str, ...], facts: Callable[[str], OpFac
         op = OPS[node.op]
         source = storage.get(node.inputs[0].node) if node.inputs else None
         asked = op.in_place(node.attrs)
-        if source is not None and (asked or _may_reuse(graph, name, facts)):
+        if source is not None and (asked or _may_reuse(graph, name)):
             shared = members[source]
             others = {r for m in shared for r in readers[m]} - set(shared) - {name}
-            saved = facts(graph.nodes[shared[0]].op).saves_result or any(_keeps_result(graph, m) for m in shared if m in done)
+            saved = OPS[graph.nodes[shared[0]].op].keeps_result(in_place=False) or any(
+                OPS[graph.nodes[m].op].keeps_result(in_place=True) for m in shared if m in done)
             # `a += b` with b a view of a's storage (two crops of one tensor) reads what it overwrites
             read_while_written = any(storage.get(ref.node) == source for ref in node.inputs[1:])
             if not (others or saved or read_while_written or pinned & set(shared)):
                 done.append(name)
             elif asked:
                 refused.append(name)
-        shares = source is not None and (name in done or facts(node.op).aliases or op.shares_input(node.attrs))
+        shares = source is not None and (name in done or op.aliases_input() or op.shares_input(node.attrs))
         storage[name] = source if shares else len(members)  # type: ignore[assignment]
         members.setdefault(storage[name], []).append(name)
     return done, refused
 
 
-def _may_reuse(graph: Graph, name: str, facts: Callable[[str], OpFacts]) -> bool:
+def _may_reuse(graph: Graph, name: str) -> bool:
     """An op like add may write into its first input when that has the result's exact type."""
     node = graph.nodes[name]
-    return facts(node.op).reuses_input and graph.type_of(node.inputs[0]) == graph.types[name][0]
-
-
-def _keeps_result(graph: Graph, name: str) -> bool:
-    """An activation run in place has lost its input: its backward reads the result."""
-    return OPS[graph.nodes[name].op].family == "activation"
+    return OPS[node.op].reuses_input and graph.type_of(node.inputs[0]) == graph.types[name][0]

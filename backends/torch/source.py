@@ -18,10 +18,10 @@ from typing import Any
 import torch
 from torch import fx
 
-from archdsl import __version__
 from archdsl.errors import BackendError
-from archdsl.ir.types import shape_text
 from archdsl.model import Model
+from archdsl.tensors import shape_text
+from archdsl.version import __version__
 from backends.torch import runtime
 from backends.torch.lower import Lowered
 from backends.torch.table import Make

@@ -13,10 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from archdsl.errors import BackendError
 from archdsl.ir.graph import Node
-from archdsl.ir.types import TensorType
-from archdsl.plugin import load_lowerings, lowering_gap
+from archdsl.tensors import TensorType
 
 if TYPE_CHECKING:
     import torch
@@ -66,14 +64,11 @@ PortPath = Callable[[int], tuple[int, ...]]
 
 @dataclass(frozen=True)
 class Entry:
-    """A rule, how to reach each output port inside its result, and what the in-place
-    decisions need to know (see backends.torch.schedule.OpFacts)."""
+    """A rule and how to reach each output port inside its result. What the in-place decisions
+    need (aliasing, what autograd keeps) is the op's own: `archdsl.ops.Op`."""
 
     rule: Rule
     port_path: PortPath
-    aliases: bool
-    saves_result: bool
-    reuses_input: bool
 
 
 RULES: dict[str, Entry] = {}
@@ -84,37 +79,13 @@ def tuple_port(port: int) -> tuple[int, ...]:
     return (port,)
 
 
-def lowers(
-    op: str, port_path: PortPath = tuple_port, aliases: bool = False, saves_result: bool = False,
-    reuses_input: bool = False,
-) -> Callable[[Rule], Rule]:
+def lowers(op: str, port_path: PortPath = tuple_port) -> Callable[[Rule], Rule]:
     """Register the decorated function as the torch lowering of `op`."""
 
     def register(rule: Rule) -> Rule:
         if op in RULES:
             raise ValueError(f"torch lowering for '{op}' is registered twice")
-        RULES[op] = Entry(rule, port_path, aliases, saves_result, reuses_input)
+        RULES[op] = Entry(rule, port_path)
         return rule
 
     return register
-
-
-def entry_for(node: Node) -> Entry:
-    """The rule that lowers `node`, or a BackendError naming the op, the node and its spec line."""
-    load_rules()
-    entry = RULES.get(node.op)
-    if entry is None:
-        how = f"`@lowers(\"{node.op}\")` from backends.torch.table"
-        detail, hint = lowering_gap(node.op, "torch", how) or ("", f"add a {how} rule in backends/torch/rules")
-        raise BackendError(f"the torch backend cannot lower op '{node.op}'" + (f": {detail}" if detail else ""),
-                           node.span, node.name, hint=hint)
-    return entry
-
-
-def load_rules() -> dict[str, Entry]:
-    """Import the rule modules (registering every rule), and the lowering modules plugins
-    declared for "torch", and return the table. Plugins register with `lowers` too."""
-    from backends.torch import rules  # noqa: F401  (registration side effects)
-
-    load_lowerings("torch")
-    return RULES

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from archdsl.ir.types import TensorType
 from archdsl.ops import OPS, Op
+from archdsl.tensors import TensorType
 
 
 class Mystery(Op):

@@ -1,11 +1,11 @@
-"""Copied block instances (archdsl.ir.replay) make the graph a full expansion makes."""
+"""Copied block instances (archdsl.expansion.replay) make the graph a full expansion makes."""
 
 from __future__ import annotations
 
 import pytest
 
 import archdsl
-from archdsl.ir.expand import Expander
+from archdsl.expansion.expand import Expander
 from archdsl.ir.graph import Graph
 from archdsl.spec.library import library_names
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis.control import currently_in_test_context
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import BATCH, TensorType
 from archdsl.ops import OPS
+from archdsl.tensors import BATCH, TensorType
 
 BATCH_SIZE = 2
 """The value the symbolic batch axis takes in the torch runs."""

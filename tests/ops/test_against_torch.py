@@ -15,8 +15,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archdsl.ir.types import BATCH, TensorType
 from archdsl.ops import OPS
+from archdsl.tensors import BATCH, TensorType
 
 N = BATCH
 EXAMPLES = settings(max_examples=60)

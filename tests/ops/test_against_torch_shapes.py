@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import BATCH, TensorType
 from archdsl.ops import OPS
+from archdsl.tensors import BATCH, TensorType
 
 N = BATCH
 EXAMPLES = settings(max_examples=60)

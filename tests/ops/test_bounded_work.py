@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from archdsl.ir.types import BATCH, TensorType
 from archdsl.ops import OPS
 from archdsl.ops.pool import adaptive_reads
 from archdsl.ops.shape import MAX_PIECES
+from archdsl.tensors import BATCH, TensorType
 
 
 @given(size=st.integers(1, 400), out=st.integers(1, 400))

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import BATCH, TensorType
 from archdsl.ops import OPS, Window
+from archdsl.tensors import BATCH, TensorType
 
 
 def typ(*shape: int) -> TensorType:

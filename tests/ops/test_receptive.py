@@ -22,8 +22,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from archdsl.errors import ShapeError
-from archdsl.ir.types import BATCH, TensorType
 from archdsl.ops import OPS, Receptive, Window
+from archdsl.tensors import BATCH, TensorType
 
 EXAMPLES = settings(max_examples=25)
 

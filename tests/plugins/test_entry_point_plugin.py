@@ -18,7 +18,7 @@ from torch.utils.flop_counter import FlopCounterMode
 import archdsl
 from archdsl.cli import main
 from archdsl.errors import BackendError
-from archdsl.spec.jsonschema import json_schema
+from archdsl.jsonschema import json_schema
 
 pytestmark = pytest.mark.usefixtures("plugin_site")
 

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from archdsl.spec.jsonschema import json_schema
+from archdsl.jsonschema import json_schema
 from archdsl.spec.library import library_root
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "archdsl.schema.json"

@@ -13,7 +13,7 @@ from math import prod
 
 import pytest
 
-from archdsl.ir.types import BATCH, TensorType
+from archdsl.tensors import BATCH, TensorType
 from tests.specs.conftest import LIBRARY, TORCHVISION, model
 
 

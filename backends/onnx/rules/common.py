@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from archdsl.ir.types import BATCH, TensorType
+from archdsl.tensors import BATCH, TensorType
 from backends.onnx.dtypes import numpy_dtype
 from backends.onnx.table import Site
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from archdsl.ir.types import TensorType
 from archdsl.ops.base import axis, channels
+from archdsl.tensors import TensorType
 from backends.onnx.rules.common import ints, reshape, scalar
 from backends.onnx.table import Site, emits
 

@@ -30,10 +30,6 @@ ELEMENTWISE: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
 }
 """Op → (function, attributes passed by keyword). `inplace=True` is added where the op runs in place."""
 
-SAVES_RESULT = frozenset({"relu", "sigmoid", "tanh", "softmax", "log_softmax"})
-"""Ops whose backward reads their result (torch's derivatives.yaml), so it must stay intact."""
-
-
 def _elementwise(fn: Callable[..., Any], keys: tuple[str, ...]) -> Callable[[Site, list[fx.Node]], fx.Node]:
     def rule(site: Site, x: list[fx.Node]) -> fx.Node:
         kwargs = {key: getattr(site.attrs, key) for key in keys}
@@ -45,7 +41,7 @@ def _elementwise(fn: Callable[..., Any], keys: tuple[str, ...]) -> Callable[[Sit
 
 
 for _name, (_fn, _keys) in ELEMENTWISE.items():
-    lowers(_name, saves_result=_name in SAVES_RESULT)(_elementwise(_fn, _keys))
+    lowers(_name)(_elementwise(_fn, _keys))
 
 
 def _fold(site: Site, fn: Callable[[Any, Any], Any], x: list[fx.Node]) -> fx.Node:
@@ -56,7 +52,7 @@ def _fold(site: Site, fn: Callable[[Any, Any], Any], x: list[fx.Node]) -> fx.Nod
     return result
 
 
-@lowers("add", reuses_input=True)
+@lowers("add")
 def add(site: Site, x: list[fx.Node]) -> fx.Node:
     """`a + b`, or `a += b` where the schedule found that nobody can tell (residual joins)."""
     return _fold(site, operator.iadd if site.in_place else operator.add, x)

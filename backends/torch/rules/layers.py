@@ -119,17 +119,17 @@ def _dropout(site: Site, cls: type[nn.Module]) -> Make:
     return Make(cls, {"p": site.attrs.p, "inplace": site.in_place})
 
 
-@lowers("dropout", aliases=True)
+@lowers("dropout")
 def dropout(site: Site, x: list[fx.Node]) -> fx.Node:
     return site.module(_dropout(site, nn.Dropout), *x)
 
 
-@lowers("dropout2d", aliases=True)
+@lowers("dropout2d")
 def dropout2d(site: Site, x: list[fx.Node]) -> fx.Node:
     return site.module(_dropout(site, nn.Dropout2d), *x)
 
 
-@lowers("drop_path", aliases=True)
+@lowers("drop_path")
 def drop_path(site: Site, x: list[fx.Node]) -> fx.Node:
     return site.module(Make(DropPath, {"p": site.attrs.p, "mode": site.attrs.mode}), *x)
 

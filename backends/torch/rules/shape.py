@@ -18,39 +18,39 @@ def input_(site: Site, x: list[fx.Node]) -> fx.Node:
     return site.placeholder()
 
 
-@lowers("identity", aliases=True)
+@lowers("identity")
 def identity(site: Site, x: list[fx.Node]) -> fx.Node:
     return x[0]
 
 
-@lowers("flatten", aliases=True)
+@lowers("flatten")
 def flatten(site: Site, x: list[fx.Node]) -> fx.Node:
     return site.call(torch.flatten, *x, site.attrs.start_dim, site.attrs.end_dim)
 
 
-@lowers("reshape", aliases=True)
+@lowers("reshape")
 def reshape(site: Site, x: list[fx.Node]) -> fx.Node:
     """Axis 0 (the batch) is kept as it comes, so any batch size runs."""
     batch = site.method("size", x[0], 0, suffix="batch")
     return site.method("reshape", x[0], batch, *site.attrs.shape)
 
 
-@lowers("permute", aliases=True)
+@lowers("permute")
 def permute(site: Site, x: list[fx.Node]) -> fx.Node:
     return site.method("permute", x[0], *site.attrs.dims)
 
 
-@lowers("select", aliases=True)
+@lowers("select")
 def select(site: Site, x: list[fx.Node]) -> fx.Node:
     return site.call(torch.select, *x, site.attrs.dim, site.attrs.index)
 
 
-@lowers("split", aliases=True)
+@lowers("split")
 def split(site: Site, x: list[fx.Node]) -> fx.Node:
     return site.call(torch.split, *x, list(site.attrs.sizes), site.attrs.dim)
 
 
-@lowers("chunk", aliases=True)
+@lowers("chunk")
 def chunk(site: Site, x: list[fx.Node]) -> fx.Node:
     return site.call(torch.chunk, *x, site.attrs.chunks, site.attrs.dim)
 
@@ -60,7 +60,7 @@ def index_select(site: Site, x: list[fx.Node]) -> fx.Node:
     return site.module(Make(IndexSelect, {"dim": site.attrs.dim, "index": list(site.attrs.index)}), *x)
 
 
-@lowers("crop", aliases=True)
+@lowers("crop")
 def crop(site: Site, x: list[fx.Node]) -> fx.Node:
     """One torch.narrow per cropped spatial axis (views, no copy)."""
     windows = OPS["crop"].windows(site.attrs, site.inputs[0])  # type: ignore[attr-defined]

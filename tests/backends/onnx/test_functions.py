@@ -11,7 +11,7 @@ import onnx
 import pytest
 
 import archdsl
-from backends.onnx.emit import FUNCTION_DOMAIN
+from backends.onnx.functions import FUNCTION_DOMAIN
 from backends.torch.examples import example_inputs
 
 

@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from archdsl.errors import BackendError
 from archdsl.ops import OPS
 from backends.torch.examples import example_inputs
-from backends.torch.table import RULES, load_rules
+from backends.torch.lookup import load_rules
+from backends.torch.table import RULES
 
 Inputs = dict[str, torch.Tensor]
 Param = Callable[[str], torch.Tensor]

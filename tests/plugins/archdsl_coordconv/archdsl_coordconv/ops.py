@@ -7,7 +7,6 @@ from math import prod
 
 from pydantic import Field, model_validator
 
-from archdsl.ir.types import TensorType
 from archdsl.ops import Op, OpAttrs, Receptive, Weight, Window, register
 from archdsl.ops.base import (
     Bool,
@@ -21,6 +20,7 @@ from archdsl.ops.base import (
     spatial_positive,
     tuple_n,
 )
+from archdsl.tensors import TensorType
 
 
 class CoordConvAttrs(OpAttrs):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archdsl.ir.graph import INPUT_OP
 from archdsl.lint import rule_ids
 from archdsl.ops import OPS
 from archdsl.plugin import load_all
@@ -61,7 +62,7 @@ def json_schema() -> dict[str, Any]:
     """The whole language as one JSON Schema document (draft 2020-12), with the ops of every
     installed plugin that loads (see `archdsl.plugin`)."""
     load_all()
-    ops = sorted(name for name in OPS if name != "input")
+    ops = sorted(name for name in OPS if name != INPUT_OP)
     node_defs = {f"op_{name}": _op_schema(name) for name in ops}
     structural = {
         "type": "object",

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from archdsl.ir.frame import ScopeValue, Value
+from archdsl.expansion.frame import ScopeValue, Value
 from archdsl.ir.graph import Node, Ref, Scope
-from archdsl.ir.types import TensorType
+from archdsl.tensors import TensorType
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,14 @@ from functools import lru_cache
 from typing import Any
 
 from archdsl.errors import ArchdslError, ErrorGroup, SpecError, did_you_mean
-from archdsl.ir.expand import bind_spec_params
+from archdsl.expansion.expand import bind_spec_params
 from archdsl.ir.graph import Graph, Node
-from archdsl.ir.types import TensorType
 from archdsl.limits import Limits
 from archdsl.ops import OPS, Op, OpAttrs, Weight, get_op
 from archdsl.spec.expr import resolve
 from archdsl.spec.init import DEFAULT, FAN_BASED, Initializer, parse_initializer
 from archdsl.spec.loader import InitRule, Source, Spec
+from archdsl.tensors import TensorType
 
 InitPlan = dict[str, dict[str, Initializer]]
 """Node name → parameter name → initializer, for the parameters rules set (schedule order)."""

@@ -17,19 +17,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from archdsl.errors import ArchdslError, ErrorGroup, LimitError, ShapeError, Span, SpecError, did_you_mean
-from archdsl.ir.frame import ExprEnv, Frame, Poisoned, ScopeValue, Value
+from archdsl.expansion.frame import ExprEnv, Frame, Poisoned, ScopeValue, Value
+from archdsl.expansion.replay import Expanded, Template, copy_instance, instance_key
 from archdsl.ir.graph import Graph, Node, Output, Ref, Scope
-from archdsl.ir.items import Item, parse_items, parse_outputs
-from archdsl.ir.replay import Expanded, Template, copy_instance, instance_key
-from archdsl.ir.types import TensorType
 from archdsl.limits import DEFAULT_LIMITS, ELEMENTS_PER_STEP, LIMIT_HINT, Budget, Limits
 from archdsl.memo import BYTES_PER_ELEMENT, ByteMemo, size_upto
 from archdsl.ops import OPS, get_op, infer_types
 from archdsl.spec.expr import MEMO_ELEMENTS, has_expression, resolve
+from archdsl.spec.items import Item, parse_items, parse_outputs
 from archdsl.spec.loader import Block, Source, Spec, pydantic_errors
 from archdsl.spec.params import check_value
 from archdsl.spec.schema import NodeBody
 from archdsl.spec.validation import validate_item
+from archdsl.tensors import TensorType
 
 NAME = re.compile(r"^[A-Za-z0-9_]+$")
 MAX_ERRORS = 20
@@ -69,7 +69,7 @@ class Expander:
         """Node names written without `${...}` that passed the name check."""
         self.spans: dict[tuple[int, tuple], Span] = {}
         self.templates: dict[tuple, Expanded | Template | None] = {}
-        """Recorded block instances by everything their expansion depends on (archdsl.ir.replay)."""
+        """Recorded block instances by everything their expansion depends on (archdsl.expansion.replay)."""
         self.node_order: list[str] = []
         self.scope_order: list[str] = []
         """Names in the order they were added, so an instance's nodes are a slice."""

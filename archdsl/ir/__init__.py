@@ -1,0 +1,1 @@
+"""The graph IR: typed nodes, scopes and structural queries over them."""

@@ -1,0 +1,1 @@
+"""Specs: YAML read with positions, validated into typed, located data."""
