@@ -57,6 +57,7 @@ class Expander:
     # -- entry -------------------------------------------------------------------------
 
     def run(self, input_shapes: Mapping[str, tuple[int, ...]]) -> Graph:
+        """The whole spec expanded: its inputs, then its graph list; every error found, or the Graph."""
         top = Frame(scope="")
         for name, decl in self.spec.inputs.items():
             self.emit_input(top, name, decl.dtype, input_shapes.get(name, decl.shape))
@@ -71,6 +72,7 @@ class Expander:
         return Graph(self.spec.name, graph.nodes, outputs, graph.scopes, graph.types, meta)
 
     def emit_input(self, frame: Frame, name: str, dtype: str, shape: Any) -> None:
+        """One of the spec's `inputs:`, as an input node."""
         source = self.spec.input_sources[name]
         dims = self.values.evaluate(shape, self.params, frame, source)
         try:
@@ -84,12 +86,14 @@ class Expander:
     # -- graph lists ---------------------------------------------------------------------
 
     def items(self, raw: Any, source: Source) -> list[Item]:
+        """A graph list's items, parsed once per list (a block's list serves every instance)."""
         cached = self.item_cache.get(id(raw))
         if cached is None:
             cached = self.item_cache[id(raw)] = parse_items(raw, source)
         return cached
 
     def expand_items(self, frame: Frame, raw: Any, source: Source, env: dict[str, Any]) -> None:
+        """Every item of a graph list into `frame`; a failed item is recorded and poisons its name."""
         items = self.items(raw, source)
         frame.pending |= {item.name for item in items if item.name and "${" not in item.name}
         for item in items:
@@ -106,12 +110,14 @@ class Expander:
                 frame.poison(item.name)
 
     def body(self, item: Item) -> NodeBody:
+        """An item's validated keys, once per item."""
         cached = self.body_cache.get(id(item.body))
         if cached is None:
             cached = self.body_cache[id(item.body)] = validate_item(item.body, item.source.doc, item.source.path)
         return cached
 
     def expand_item(self, frame: Frame, item: Item, env: dict[str, Any]) -> None:
+        """One item: skipped by its `when:`, emitted once, or emitted per pass of its `repeat:`."""
         body = self.body(item)
         name = self.values.local_name(item.name, env, frame, item.source)
         if not self.values.condition(body.when, env, frame, item.source):
@@ -150,6 +156,7 @@ class Expander:
         self, frame: Frame, name: str | None, body: NodeBody, item: Item,
         env: dict[str, Any], inputs: list[Ref] | None,
     ) -> None:
+        """One node, block instance or sub-graph, bound in `frame` as its latest value."""
         local = name if name is not None else str(frame.position)
         frame.position += 1
         refs = inputs if inputs is not None else self.refs.input_refs(frame, body, item, env)
@@ -165,12 +172,14 @@ class Expander:
     def emit_op(
         self, frame: Frame, local: str, body: NodeBody, item: Item, env: dict[str, Any], refs: list[Ref]
     ) -> Ref:
+        """An op node."""
         op_name, attrs = self.attributes.bind(body, item, env, frame, frame.prefix + local, len(refs))
         return self.graph.add_node(frame, local, op_name, attrs, refs, item.source)
 
     def emit_block(
         self, frame: Frame, local: str, body: NodeBody, item: Item, env: dict[str, Any], refs: list[Ref]
     ) -> ScopeValue:
+        """A block instance: copied from a recorded instance of the same case, else expanded."""
         evaluate, graph = self.values.evaluate, self.graph
         block = self.block(evaluate(body.block, env, frame, item.source, None, "block"), item)
         args = {key: evaluate(value, env, frame, item.source, None, "with", key) for key, value in body.with_.items()}
@@ -199,6 +208,7 @@ class Expander:
     def emit_graph(
         self, frame: Frame, local: str, body: NodeBody, item: Item, env: dict[str, Any], refs: list[Ref]
     ) -> ScopeValue:
+        """An inline `graph:`, a scope that sees the names around it."""
         if len(refs) != 1:
             raise SpecError("an inline `graph:` takes one input (named `input` inside)", item.source.span)
         child = self.graph.open_scope(frame, local, "graph", None, (), item.source, lexical=True, inputs=refs)
@@ -209,6 +219,7 @@ class Expander:
         return self.graph.close_scope(frame, local, child, outputs, register=False)
 
     def block(self, name: Any, item: Item) -> Block:
+        """The block `name` names."""
         block = self.spec.blocks.get(name) if isinstance(name, str) else None
         if block is None:
             raise SpecError(f"unknown block '{name}'", item.source.at("block").span,

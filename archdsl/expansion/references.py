@@ -70,6 +70,7 @@ class References:
             raise frame.explain_skipped(error, text) from None
 
     def resolve_ref(self, frame: Frame, text: str, source: Source) -> Ref:
+        """`ref` without the note on skipped items."""
         try:
             value, port = frame.lookup(text)
         except SpecError as error:
@@ -88,6 +89,7 @@ class References:
         return self.port(value, port, source) if port is not None else value
 
     def port(self, ref: Ref, port: str, source: Source) -> Ref:
+        """Output `port` (a name or an index) of the node `ref` names."""
         node = self.graph.nodes[ref.node]
         names = OPS[node.op].output_names(node.attrs)
         if port.isascii() and port.isdigit() and int(port) < len(names):
