@@ -8,7 +8,7 @@ from typing import Any
 
 from archdsl.diff.compare import OutputDiff, Pair, ScopeDiff, output_diffs, scope_diffs, totals
 from archdsl.diff.nodes import Change, NodeDiff, node_diffs
-from archdsl.expansion.expand import bind_spec_params
+from archdsl.expansion.params import SpecParams, bind_params
 from archdsl.model import Model
 
 
@@ -60,7 +60,7 @@ def _side(model: Model, other: Model) -> Side:
 
 def bound_params(model: Model) -> dict[str, Any]:
     """Every spec param's value in `model`: its defaults with the given overrides."""
-    return bind_spec_params(model.spec, model.params, model.limits)
+    return bind_params(SpecParams(model.spec, model.limits), model.params, {})
 
 
 def _text(value: Any) -> str:

@@ -26,6 +26,9 @@ class ScopeValue:
 
 Value = Ref | ScopeValue
 
+POISON = Ref("<failed>")
+"""What a name is bound to when its item failed: readers are still checked, but emit nothing."""
+
 
 @dataclass
 class Frame:
@@ -69,6 +72,20 @@ class Frame:
                 return frame.skipped.get(head)
             frame = frame.parent
         return None
+
+    def poison(self, name: str | None) -> None:
+        """The item named `name` (None: unnamed) failed: it and the cursor stand for nothing."""
+        if name and "${" not in name:
+            self.names[name] = POISON
+        self.previous = POISON
+
+    def explain_skipped(self, error: SpecError, text: str) -> SpecError:
+        """A reference through a skipped item fails as if it named that item's input: say so."""
+        where = self.skipped_at(text)
+        if where is not None:
+            head = text.partition(":")[0].split(".")[0]
+            error.hint = f"'{head}' is skipped (its `when:` at {where} is false), so it stands for its input"
+        return error
 
     def visible(self) -> list[str]:
         seen: list[str] = []

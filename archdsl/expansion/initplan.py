@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from archdsl.errors import ArchdslError, ErrorGroup, SpecError, did_you_mean
-from archdsl.expansion.expand import bind_spec_params
+from archdsl.expansion.params import SpecParams, bind_params
 from archdsl.ir.graph import Graph, Node
 from archdsl.limits import Limits
 from archdsl.ops import OPS, Op, OpAttrs, Weight, get_op
@@ -37,7 +37,7 @@ def plan_init(spec: Spec, graph: Graph, params: Mapping[str, Any], limits: Limit
     """Resolve the spec's `init:` rules against the expanded graph; located errors for bad rules."""
     if not spec.init:
         return {}
-    values = bind_spec_params(spec, dict(params), limits)
+    values = bind_params(SpecParams(spec, limits), dict(params), {})
     weights = {node.name: trainable(node, graph) for node in graph}
     chosen: dict[tuple[str, str], Initializer] = {}
     errors: list[ArchdslError] = []

@@ -15,8 +15,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from archdsl.expansion.frame import ScopeValue, Value
+from archdsl.expansion.builder import GraphBuilder
+from archdsl.expansion.frame import POISON, ScopeValue, Value
+from archdsl.expansion.keys import freeze
 from archdsl.ir.graph import Node, Ref, Scope
+from archdsl.memo import size_upto
+from archdsl.spec.expr import MEMO_ELEMENTS
 from archdsl.tensors import TensorType
 
 
@@ -191,3 +195,36 @@ def instance_key(block: Any, params: tuple[tuple[str, Any], ...], types: tuple[T
                  inputs: tuple[Ref, ...], depth: int) -> tuple[Any, ...]:
     """Everything a block instance's expansion depends on (see the module docstring)."""
     return (id(block), params, types, same_tensor_pattern(inputs), depth)
+
+
+class Templates:
+    """The block instances one expansion recorded, by instance key, for copying."""
+
+    def __init__(self, graph: GraphBuilder) -> None:
+        self.graph = graph
+        self.recorded: dict[tuple, Expanded | Template | None] = {}
+        """Recorded block instances by everything their expansion depends on."""
+
+    def key(self, block: Any, params: tuple, inputs: tuple[Ref, ...], depth: int) -> tuple | None:
+        """The key of a block instance's expansion; None when an input failed or a param is large
+        (nothing is recorded)."""
+        if any(ref is POISON for ref in inputs):
+            return None
+        if size_upto(tuple(value for _, value in params), MEMO_ELEMENTS) > MEMO_ELEMENTS:
+            return None  # a key would copy a large param per instance: expand it afresh (it is charged)
+        types = tuple(self.graph.types[r.node][r.port] for r in inputs)
+        return instance_key(block, tuple((k, freeze(v)) for k, v in params), types, inputs, depth)
+
+    def find(self, key: tuple) -> Template | None:
+        """The recorded instance for `key`, made into a Template on its first reuse."""
+        found = self.recorded.get(key)
+        if isinstance(found, Expanded):
+            graph = self.graph
+            found = self.recorded[key] = found.template(
+                graph.node_order, graph.scope_order, graph.nodes, graph.types, graph.scopes)
+        return found
+
+    def remember(self, key: tuple, expanded: Expanded) -> None:
+        """Record an error-free instance, unless its case is already recorded."""
+        if key not in self.recorded:
+            self.recorded[key] = expanded

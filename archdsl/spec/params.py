@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
-from archdsl.errors import SpecError, did_you_mean
+from archdsl.errors import SpecError
 from archdsl.spec.schema import PARAM_TYPES, ParamDecl
 
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
@@ -47,31 +45,3 @@ def check_value(name: str, decl: ParamDecl, value: Any) -> Any:
     if decl.choices is not None and value not in decl.choices:
         raise SpecError(f"param '{name}' must be one of {decl.choices}, got {value!r}")
     return value
-
-
-def parse_decls(raw: dict[str, Any]) -> dict[str, ParamDecl]:
-    try:
-        return {name: parse_decl(value) for name, value in raw.items()}
-    except ValidationError as exc:
-        raise SpecError(f"invalid param declaration: {exc.errors()[0]['msg']}") from None
-
-
-def bind(
-    decls: dict[str, ParamDecl], given: dict[str, Any], what: str
-) -> dict[str, Any]:
-    """Values for every declared param: defaults overridden by `given`, all checked."""
-    unknown = [name for name in given if name not in decls]
-    if unknown:
-        raise SpecError(
-            f"{what} has no param '{unknown[0]}'",
-            hint=did_you_mean(unknown[0], decls) or f"its params: {', '.join(decls) or 'none'}",
-        )
-    values: dict[str, Any] = {}
-    for name, decl in decls.items():
-        if name in given:
-            values[name] = check_value(name, decl, given[name])
-        elif decl.required:
-            raise SpecError(f"{what} needs param '{name}' ({decl.type})")
-        else:
-            values[name] = decl.default
-    return values

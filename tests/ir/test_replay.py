@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import archdsl
-from archdsl.expansion.expand import Expander
+from archdsl.expansion.replay import Templates
 from archdsl.ir.graph import Graph
 from archdsl.spec.library import library_names
 
@@ -18,7 +18,7 @@ inputs: {x: [4, 8, 8]}
 
 def without_copies(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every block instance expanded from its YAML, as before templates existed."""
-    monkeypatch.setattr(Expander, "template", lambda self, key: None)
+    monkeypatch.setattr(Templates, "find", lambda self, key: None)
 
 
 def snapshot(graph: Graph) -> tuple:
@@ -42,14 +42,14 @@ def test_library_spec_expands_the_same_with_and_without_copies(monkeypatch: pyte
 
 def test_copies_are_made_for_repeated_cases(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[str] = []
-    original = Expander.template
+    original = Templates.find
 
-    def spy(self: Expander, key: tuple):  # noqa: ANN202
+    def spy(self: Templates, key: tuple):  # noqa: ANN202
         found = original(self, key)
         made.append("copy" if found is not None else "expand")
         return found
 
-    monkeypatch.setattr(Expander, "template", spy)
+    monkeypatch.setattr(Templates, "find", spy)
     archdsl.load("resnet152")
     # 50 bottlenecks in 4 stages; each stage's first block and second block are new cases.
     assert made.count("copy") == 50 - 8
