@@ -30,7 +30,8 @@ from archdsl.spec.params import check_value
 from archdsl.spec.schema import NodeBody
 from archdsl.spec.validation import validate_item
 
-NAME = re.compile(r"^[A-Za-z0-9_]+$")
+NAME = re.compile(r"[A-Za-z0-9_]+")
+"""A node name (use `.fullmatch`: `$` would accept a trailing newline)."""
 MAX_ERRORS = 20
 
 
@@ -556,7 +557,7 @@ class Expander:
         if isinstance(raw, str) and raw in self.plain_names:
             return raw
         name = self.evaluate(raw, env, frame, source)
-        if not isinstance(name, (str, int)) or not NAME.match(str(name)):
+        if not isinstance(name, (str, int)) or not NAME.fullmatch(str(name)):
             hint = "nest a named `graph:` to make a dotted name" if "." in str(name) else None
             raise SpecError(f"invalid node name {name!r}: use letters, digits and _", source.span, hint=hint)
         if name == raw and isinstance(raw, str):

@@ -19,7 +19,8 @@ from archdsl.errors import ArchdslError, ErrorGroup, SpecError
 from archdsl.plugin.registry import LOADED, Plugin, on_path, run_loader
 from archdsl.spec.loader import Source
 
-MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+"""A dotted module path (`.fullmatch`: `$` would accept a trailing newline)."""
 
 
 def import_spec_plugins(uses: Sequence[tuple[str, Source]], allowed: bool) -> None:
@@ -41,10 +42,10 @@ def import_spec_plugins(uses: Sequence[tuple[str, Source]], allowed: bool) -> No
 
 def import_plugin(name: str, directory: Path) -> Plugin:
     """Import the plugin module `name`, from `directory` if it is there, else from sys.path."""
-    if not isinstance(name, str) or not MODULE_NAME.match(name):
+    if not isinstance(name, str) or not MODULE_NAME.fullmatch(name):
         stem = str(name).removesuffix(".py").replace("/", ".")
         raise SpecError(f"plugin {name!r} is not a Python module name",
-                        hint=f"name the module, e.g. '{stem}'" if MODULE_NAME.match(stem) else "e.g. my_ops or pkg.ops")
+                        hint=f"name the module, e.g. '{stem}'" if MODULE_NAME.fullmatch(stem) else "e.g. my_ops or pkg.ops")
     local = _local_file(name, directory)
     key = f"module {local or name}"
     if key in LOADED and LOADED[key].error is None:
