@@ -51,9 +51,9 @@ class ArchdslError(Exception):
         """One or two lines: `file:line:col: error: [node] message` and the hint."""
         where = f"{self.span}: " if self.span else ""
         node = f"[{_short_node(self.node)}] " if self.node else ""
-        text = f"{where}{self.kind}: {node}{self.message}"
+        text = visible(f"{where}{self.kind}: {node}{self.message}")
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {visible(self.hint)}"
         return text
 
     def __str__(self) -> str:
@@ -118,6 +118,16 @@ class ErrorGroup(ArchdslError):
         elif len(self.errors) > 1:
             lines.append(f"{len(self.errors)} errors")
         return "\n".join(lines)
+
+
+def visible(text: str) -> str:
+    """`text` with control characters, line separators and the like escaped (`\\n`, `\\x00`, `\\u2028`).
+
+    An error is one line (and a hint line): a name with a newline in it must not split the record.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _short_node(node: str, keep: int = 3) -> str:

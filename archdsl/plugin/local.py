@@ -24,7 +24,8 @@ from archdsl.runfiles import note_input
 from archdsl.spec.loader import Source
 from archdsl.spec.reach import Reach, real_path
 
-MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+"""A dotted module path (`.fullmatch`: `$` would accept a trailing newline)."""
 
 
 def import_spec_plugins(uses: Sequence[tuple[str, Source]], allowed: bool, reach: Reach | None = None) -> None:
@@ -48,10 +49,10 @@ def import_spec_plugins(uses: Sequence[tuple[str, Source]], allowed: bool, reach
 def import_plugin(name: str, directory: Path, reach: Reach | None = None) -> Plugin:
     """Import the plugin module `name`, from `directory` if it is there (and within `reach`),
     else from sys.path."""
-    if not isinstance(name, str) or not MODULE_NAME.match(name):
+    if not isinstance(name, str) or not MODULE_NAME.fullmatch(name):
         stem = str(name).removesuffix(".py").replace("/", ".")
         raise SpecError(f"plugin {name!r} is not a Python module name",
-                        hint=f"name the module, e.g. '{stem}'" if MODULE_NAME.match(stem) else "e.g. my_ops or pkg.ops")
+                        hint=f"name the module, e.g. '{stem}'" if MODULE_NAME.fullmatch(stem) else "e.g. my_ops or pkg.ops")
     local = _local_file(name, directory, reach)
     if local is not None:
         note_input(local, f"plugin module '{name}', which this command imports")

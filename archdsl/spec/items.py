@@ -92,6 +92,7 @@ def _parse_output(entry: Any, source: Source) -> OutputItem:
     if isinstance(entry, dict) and len(entry) == 1:
         (name, value), = entry.items()
         inner = source.at(name)
+        _check_output_name(name, inner)
         if isinstance(value, str):
             return OutputItem(name, value, False, inner)
         if isinstance(value, dict):
@@ -101,3 +102,10 @@ def _parse_output(entry: Any, source: Source) -> OutputItem:
         "an output is a node name, `name: node` or `name: {from: node, train_only: true}`",
         source.span,
     )
+
+
+def _check_output_name(name: Any, source: Source) -> None:
+    """An output name is a forward() dict key, an ONNX output and a diagram label: not empty, printable."""
+    if not isinstance(name, str) or not name or not name.isprintable():
+        raise SpecError(f"invalid output name {name!r}: use printable characters (no control characters)",
+                        source.span, hint="e.g. `logits: fc`")

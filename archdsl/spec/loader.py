@@ -204,7 +204,7 @@ class _Loader:
             spec.torchvision = TorchvisionRef(model=tv) if isinstance(tv, str) else tv
         self.apply_params(spec, model.params, root.at("params"), variant=model.extends is not None)
         for name, raw in model.inputs.items():
-            if not IDENTIFIER.match(name) or keyword.iskeyword(name) or name == "self":
+            if not IDENTIFIER.fullmatch(name) or keyword.iskeyword(name) or name == "self":
                 raise SpecError(f"invalid input name {name!r}: it becomes an argument of forward() and an ONNX input",
                                 root.at("inputs", name).span,
                                 hint="use letters, digits and _, not starting with a digit, and no Python keyword or `self`")

@@ -215,14 +215,15 @@ class SpecFile(Strict):
     @field_validator("name")
     @classmethod
     def _plain_name(cls, value: str | None) -> str | None:
-        if value is not None and not IDENTIFIER.match(value):
+        if value is not None and not IDENTIFIER.fullmatch(value):
             raise ValueError("a model name is letters, digits and _, not starting with a digit: "
                              "it names the generated torch class and the default output files")
         return value
 
 
 
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""A plain ASCII identifier; use `.fullmatch` (`$` would accept a trailing newline)."""
 
 
 SCHEMA_KEYS: frozenset[str] = frozenset(

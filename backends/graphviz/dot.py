@@ -146,7 +146,7 @@ class _Drawing:
 
     def outputs(self, dot: graphviz.Digraph) -> None:
         for name, out in self.graph.outputs.items():
-            marker = f"output/{name}"  # "/" never occurs in IR names, ":" means a port in DOT
+            marker = output_id(name)
             shape = tensor_label(self.analysis, out.ref)
             label = style.html_lines(f"output {name}", [shape], ["train only" if out.train_only else ""])
             extra = {"style": "filled,dashed"} if out.train_only else {}
@@ -162,3 +162,15 @@ class _Drawing:
         windows = bool(drawn & {"conv", "pool"})
         dot.node("legend/", style.legend_label(families, blocks, train_only, windows), shape="plaintext",
                  style="", fillcolor="")
+
+
+def output_id(name: str) -> str:
+    """The DOT id of an output's marker: `output/<name>` ("/" never occurs in IR names).
+
+    An output name is any printable text. In an edge, graphviz reads `a:b` as node `a`,
+    port `b`, so `%` and `:` are percent-encoded (`%25`, `%3A`: distinct names keep distinct
+    ids); `\\` and `"` are escaped for graphviz.quote, which puts the id between quotes as it
+    is (a quoted DOT string cannot end in a lone backslash).
+    """
+    text = name.replace("%", "%25").replace(":", "%3A").replace("\\", "\\\\").replace('"', '\\"')
+    return f"output/{text}"

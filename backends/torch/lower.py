@@ -8,7 +8,6 @@ see `schedule.py`) and compiled to straight-line Python.
 
 from __future__ import annotations
 
-import keyword
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,9 +21,10 @@ from archdsl.ir.graph import Graph, Node, Ref
 from archdsl.model import Model
 from archdsl.ops import OPS
 from archdsl.tensors import TensorType
-from backends.torch.codegen import ModeCodeGen
+from backends.torch.codegen import ModeCodeGen, PathCodeGen, path_rewrites
 from backends.torch.init import construct, seeded
 from backends.torch.lookup import entry_for
+from backends.torch.names import argument_name, value_name
 from backends.torch.runtime import train_or_eval
 from backends.torch.schedule import Schedule, make_schedule
 from backends.torch.table import Entry, Make
@@ -56,7 +56,7 @@ class _Site:
 
     def add(self, op: str, target: Any, args: tuple, kwargs: dict[str, Any], suffix: str) -> fx.Node:
         name = f"{self.node.name}_{suffix}" if suffix else self.node.name
-        created = self.builder.fx.create_node(op, target, args, kwargs, name=name.replace(".", "_"))
+        created = self.builder.fx.create_node(op, target, args, kwargs, name=value_name(name))
         self.builder.owned.setdefault(self.node.name, []).append(created)
         return created
 
@@ -71,7 +71,7 @@ class _Site:
         return self.add("call_method", name, args, kwargs, suffix)
 
     def placeholder(self) -> fx.Node:
-        return self.add("placeholder", self.node.name, (), {}, "")
+        return self.add("placeholder", argument_name(self.node.name), (), {}, "")
 
 
 class Builder:
@@ -87,11 +87,15 @@ class Builder:
         self.results: dict[str, tuple[fx.Node, Entry]] = {}
         self.ports: dict[Ref, fx.Node] = {}
         self.owned: dict[str, list[fx.Node]] = {}
+        self.rewrites: dict[str, str] = {}
+        """Submodule calls torch.fx would write wrongly → how they are written (codegen.path_rewrites)."""
 
     def build(self) -> fx.GraphModule:
         for node in self.ir:
             self.lower(node)
         output = self.fx.output(self.structure(self.ir.outputs))
+        self.rewrites = path_rewrites(list(self.lowered.makes))
+        self.fx.set_codegen(PathCodeGen(self.rewrites))
         # Made before the dead nodes go: GraphModule copies only the modules its graph calls,
         # and a dead node's weights still belong in the state_dict, in the spec's order.
         module = fx.GraphModule(self.root, self.fx, class_name=self.ir.name)
@@ -166,16 +170,10 @@ class Builder:
             training = self.fx.create_node("get_attr", "training", name="training")
             chosen = self.fx.create_node("call_function", train_or_eval, (training, evals, trains), name="outputs")
         output.args = (chosen,)
-        self.fx.set_codegen(ModeCodeGen(tail[0].name, repr(evals), training.name, chosen.name, repr(trains)))
+        self.fx.set_codegen(ModeCodeGen(self.rewrites, tail[0].name, repr(evals), training.name, chosen.name, repr(trains)))
 
 
 def _check_free(parent: nn.Module, name: str, node: Node) -> None:
-    if keyword.iskeyword(name):
-        # torch.fx writes `self.<name>` for identifiers, which a keyword breaks.
-        raise BackendError(
-            f"the name '{name}' in '{node.name}' is a Python keyword, which generated code cannot use as an attribute",
-            node.span, node.name, hint=f"rename it, e.g. '{name}_'",
-        )
     if name not in parent._modules and hasattr(parent, name):
         raise BackendError(
             f"the name '{name}' in '{node.name}' clashes with the torch.nn.Module attribute '{name}'",

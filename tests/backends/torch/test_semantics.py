@@ -143,7 +143,6 @@ def test_float64_inputs_give_float64_weights(build: Any, spec_text: Any) -> None
     ("train", "clashes with the torch.nn.Module attribute"),
     ("forward", "clashes with the torch.nn.Module attribute"),
     ("state_dict", "clashes with the torch.nn.Module attribute"),
-    ("lambda", "is a Python keyword"),
 ])
 def test_module_names_torch_cannot_take_are_errors(name: str, message: str, load_text: Any, spec_text: Any) -> None:
     from archdsl.errors import BackendError
@@ -152,6 +151,15 @@ def test_module_names_torch_cannot_take_are_errors(name: str, message: str, load
     with pytest.raises(BackendError, match=message) as caught:
         model.to_torch()
     assert f"[{name}]" in caught.value.format() and ":5:" in caught.value.format()
+
+
+def test_keyword_module_names_keep_their_state_dict_keys(load_text: Any, spec_text: Any) -> None:
+    model = load_text(spec_text("  - lambda: {op: linear, out: 3}\n  - import: {op: relu}", inputs="{x: [4]}"))
+    module = model.to_torch()
+    assert list(module.state_dict()) == ["lambda.weight", "lambda.bias"]
+    assert 'getattr(self, "lambda")' in module.code
+    x = torch.randn(2, 4)
+    assert torch.equal(module(x), torch.relu(getattr(module, "lambda")(x)))
 
 
 def test_cuda_without_a_gpu_is_an_error(load_text: Any, spec_text: Any) -> None:
