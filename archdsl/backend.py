@@ -17,8 +17,25 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from archdsl.errors import BackendError, did_you_mean
+from archdsl.lowering import Lowering
 
 GROUP = "archdsl.backends"
+SHARED_OPTIONS = ("seed", "device")
+"""The options the CLI defines once for every backend that reads them (`Backend.shared_options`)."""
+
+Arguments = argparse.ArgumentParser | argparse._ArgumentGroup
+
+
+@dataclass(frozen=True)
+class CommandKit:
+    """What the CLI lends the subcommands a backend registers, so that no backend imports the CLI."""
+
+    add_spec_arguments: Callable[[argparse.ArgumentParser], None]
+    """SPEC, `-p KEY=VALUE`, `--input`, `--limit`, `--allow-plugins`, `--allow-outside`."""
+    add_shared_option: Callable[[Arguments, str], None]
+    """One of SHARED_OPTIONS, as the CLI defines it for every command."""
+    load: Callable[[argparse.Namespace], Lowering]
+    """The spec the parsed arguments name, loaded with their overrides."""
 
 
 @dataclass(frozen=True)
@@ -28,13 +45,15 @@ class Backend:
     name: str
     description: str
     lower: Callable[..., Any]
-    """`lower(model, **options)`: the backend's object (a module, a ModelProto, a Digraph)."""
-    build: Callable[[Any, argparse.Namespace], str] | None = None
-    """`archdsl build --backend NAME`: `build(model, args)` writes `args.output` atomically, returns a summary."""
+    """`lower(lowering, **options)`: the backend's object (a module, a ModelProto, a Digraph)."""
+    build: Callable[[Lowering, argparse.Namespace], str] | None = None
+    """`archdsl build --backend NAME`: `build(lowering, args)` writes `args.output` atomically, returns a summary."""
     add_build_arguments: Callable[[argparse._ArgumentGroup], None] | None = None
-    """Extra options of `archdsl build` for this backend (names must not clash)."""
-    register_commands: Callable[[Any], None] | None = None
-    """Adds the backend's own subcommands (`render`, `export`, ...) to the CLI."""
+    """This backend's own options of `archdsl build` (names must not clash with another backend's or the CLI's)."""
+    shared_options: frozenset[str] = frozenset()
+    """The SHARED_OPTIONS `build` reads; `archdsl build` refuses the others with this backend."""
+    register_commands: Callable[[Any, CommandKit], None] | None = None
+    """`register_commands(subparsers, kit)` adds the backend's own subcommands (`render`, `export`, ...)."""
     ops: Callable[[], set[str]] | None = None
     """The op names this backend can lower (for coverage reports)."""
 
@@ -51,6 +70,10 @@ def _discover() -> tuple[dict[str, Backend], dict[str, str]]:
             continue
         if not isinstance(backend, Backend):
             broken[point.name] = f"entry point {point.value} is not an archdsl Backend"
+            continue
+        unknown = sorted(backend.shared_options - set(SHARED_OPTIONS))
+        if unknown:
+            broken[point.name] = f"shared option(s) {', '.join(unknown)} unknown; the CLI shares {', '.join(SHARED_OPTIONS)}"
             continue
         found[backend.name] = backend
     return found, broken

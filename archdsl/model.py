@@ -14,6 +14,7 @@ from archdsl.expansion.expand import expand
 from archdsl.expansion.initplan import InitPlan, plan_init
 from archdsl.ir.graph import Graph
 from archdsl.limits import DEFAULT_LIMITS, Limits
+from archdsl.lowering import Lowering, SpecInfo
 from archdsl.plugin import import_spec_plugins
 from archdsl.spec.loader import Spec, load_spec
 from archdsl.spec.reach import AllowOutside
@@ -41,9 +42,15 @@ class Model:
         """Shapes, params, MACs, memory and receptive fields (no forward pass)."""
         return self.analysis
 
+    @cached_property
+    def lowering(self) -> Lowering:
+        """What a backend reads of this model (backends never see the Model itself)."""
+        spec = SpecInfo(self.spec.name, self.spec.description, self.spec.file, dict(self.params))
+        return Lowering(self.graph, self.init, spec, self.analyze)
+
     def lower(self, backend: str, **options: Any) -> Any:
         """Lower through a named backend (`torch`, `onnx`, `graphviz`, or a plugin's)."""
-        return get_backend(backend).lower(self, **options)
+        return get_backend(backend).lower(self.lowering, **options)
 
     def to_torch(self, **options: Any) -> Any:
         """A `torch.fx.GraphModule` built from the spec (needs the torch backend)."""

@@ -28,8 +28,8 @@ import numpy as np
 
 import archdsl
 from archdsl.fileio import write_atomic
-from backends.onnx import bench
-from backends.onnx.export import ExportOptions, export_bytes
+from backends.onnx import export_bytes
+from benchmarks import compare
 from benchmarks.common import Result, Timing, format_table, machine, speedup
 
 MODEL = "resnet50"
@@ -44,7 +44,7 @@ def module_and_weights() -> tuple[Any, dict[str, Any]]:
 
 def ours(weights: dict[str, Any], optimize: bool = True) -> bytes:
     """Spec file to ONNX bytes with the given weights, the way a user gets them (`export_bytes`)."""
-    return export_bytes(archdsl.load(MODEL), ExportOptions(weights=weights, optimize=optimize))
+    return export_bytes(archdsl.load(MODEL), weights=weights, optimize=optimize)
 
 
 def torchscript_export(module: Any) -> bytes:
@@ -116,10 +116,10 @@ PAIRS = (
 def gpu_results(quick: bool, batches: tuple[int, ...] = BATCHES) -> tuple[list[Result], str]:
     """Throughput ratios on the GPU, and the full `archdsl bench` table they come from."""
     model = archdsl.load(MODEL)
-    ctx = bench.context(model, "cuda", None, batches, seed=0)
+    ctx = compare.context(model, "cuda", None, batches, seed=0)
     names = ["torch", "torch-amp", "onnx", "onnx-tensorrt", "onnx-tensorrt-fp16"]
     skipped: dict[str, str] = {}
-    rows = bench.bench(ctx, names, runs=10 if quick else 50, warmup=3 if quick else 10, skipped=skipped)
+    rows = compare.bench(ctx, names, runs=10 if quick else 50, warmup=3 if quick else 10, skipped=skipped)
     by = {(row.backend, row.batch): row for row in rows}
     results = []
     for batch in batches:
@@ -129,7 +129,7 @@ def gpu_results(quick: bool, batches: tuple[int, ...] = BATCHES) -> tuple[list[R
                 results.append(Result(f"{label}, batch {batch} ({a.runs_on})", Timing(a.times), Timing(b.times),
                                       b.latency / a.latency, 1.0))
     notes = [f"- {name} did not run: {why}" for name, why in skipped.items()]
-    return results, "\n".join([bench.table(rows), *notes])
+    return results, "\n".join([compare.table(rows), *notes])
 
 
 def main() -> None:

@@ -23,16 +23,20 @@ OUTPUT_OPTIONS = ("output", "save")
 
 def parser() -> argparse.ArgumentParser:
     """The full argument parser: core commands plus every backend's own."""
+    from archdsl.cli.bench import add_bench_command
     from archdsl.cli.commands import add_commands
+    from archdsl.cli.common import command_kit
 
     root = argparse.ArgumentParser(prog="archdsl", description="Compile neural-network architecture specs.")
     root.add_argument("--version", action="version", version=f"archdsl {__version__}")
     root.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_commands(sub)
+    kit = command_kit()
     for backend in backends().values():
         if backend.register_commands is not None:
-            backend.register_commands(sub)
+            backend.register_commands(sub, kit)
+    add_bench_command(sub)  # after the backends' own, where `archdsl --help` has always listed it
     for command in sub.choices.values():
         # SUPPRESS: a subcommand without --debug must not reset `archdsl --debug COMMAND`
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)

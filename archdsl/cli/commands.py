@@ -8,8 +8,8 @@ import sys
 import time
 
 from archdsl.analysis.formats import FORMATS, human
-from archdsl.backend import backends, get_backend
-from archdsl.cli.common import add_spec_arguments, depth_type, emit, load_model, parse_limits
+from archdsl.backend import SHARED_OPTIONS, Backend, backends, get_backend
+from archdsl.cli.common import SHARED, add_shared_option, add_spec_arguments, depth_type, emit, load_model, parse_limits
 from archdsl.cli.diff import add_diff_command
 from archdsl.cli.library import list_library
 from archdsl.cli.lint import add_lint_command
@@ -50,43 +50,53 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add_spec_arguments(p)
     p.add_argument("--backend", required=True, help=f"one of: {', '.join(backends()) or 'none installed'}")
     p.add_argument("-o", "--output", help="artifact to write; its suffix picks the format")
-    owned: dict[str, dict[str, object]] = {}
+    shared = p.add_argument_group("shared backend options", f"read by: {_readers()}")
+    for name in SHARED_OPTIONS:
+        add_shared_option(shared, name)
     for backend in backends().values():
         if backend.add_build_arguments is not None:
-            recorder = _OptionRecorder(p.add_argument_group(f"{backend.name} backend"))
-            backend.add_build_arguments(recorder)  # type: ignore[arg-type]
-            owned[backend.name] = recorder.defaults
-    p.set_defaults(run=build, backend_options=owned)
+            backend.add_build_arguments(p.add_argument_group(f"{backend.name} backend"))
+    p.set_defaults(run=build)
 
 
-class _OptionRecorder:
-    """An argument group that remembers which options (and defaults) a backend asked for,
-    so that `build` can refuse another backend's option instead of ignoring it."""
-
-    def __init__(self, group: argparse._ArgumentGroup) -> None:
-        self.group = group
-        self.defaults: dict[str, object] = {}
-
-    def add_argument(self, *flags: str, **kwargs: object) -> object:
-        long = next((f for f in flags if f.startswith("--")), flags[0])
-        dest = str(kwargs.get("dest") or long.lstrip("-").replace("-", "_"))
-        store_true = kwargs.get("action") == "store_true"
-        self.defaults[dest] = kwargs.get("default", False if store_true else None)
-        return self.group.add_argument(*flags, **kwargs)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.group, name)
+def _readers() -> str:
+    """'--seed: onnx, torch; --device: torch', for the help of the shared options' group."""
+    return "; ".join(f"--{name}: {', '.join(_readers_of(name)) or 'none'}" for name in SHARED_OPTIONS)
 
 
-def _check_backend_options(args: argparse.Namespace, chosen: str) -> None:
-    """Options of other backends are errors, not silently ignored (shared ones are fine)."""
-    mine = args.backend_options.get(chosen, {})
-    for owner, options in sorted(args.backend_options.items()):
-        for dest, default in options.items():
-            if owner != chosen and dest not in mine and getattr(args, dest, default) != default:
-                flag = "--" + dest.replace("_", "-")
-                raise BackendError(f"{flag} is an option of the {owner} backend; it does nothing with --backend {chosen}",
-                                   hint=f"drop {flag}, or use --backend {owner}")
+def _readers_of(name: str) -> list[str]:
+    return [b.name for b in backends().values() if name in b.shared_options]
+
+
+def _own_options(backend: Backend) -> dict[str, object]:
+    """The options `backend` adds to `archdsl build`, with their defaults (read off a parser of its own)."""
+    if backend.add_build_arguments is None:
+        return {}
+    probe = argparse.ArgumentParser(add_help=False)
+    backend.add_build_arguments(probe.add_argument_group())
+    return vars(probe.parse_args([]))
+
+
+def _refuse_foreign_options(args: argparse.Namespace, chosen: Backend) -> None:
+    """Options the chosen backend does not read are errors, not silently ignored."""
+    foreign = _foreign_options(args, chosen)
+    if foreign:
+        flag, owners = min(foreign.items())
+        whose = f"an option of the {' and '.join(owners)} backend{'s' if len(owners) > 1 else ''}" if owners else "read by no backend"
+        raise BackendError(f"{flag} is {whose}; it does nothing with --backend {chosen.name}",
+                           hint=f"drop {flag}" + (f", or use --backend {owners[0]}" if owners else ""))
+
+
+def _foreign_options(args: argparse.Namespace, chosen: Backend) -> dict[str, list[str]]:
+    """The flags given that `chosen` does not read, each with the backends that do."""
+    found = {f"--{name}": _readers_of(name) for name in SHARED_OPTIONS
+             if name not in chosen.shared_options and getattr(args, name) != SHARED[name]["default"]}
+    mine = _own_options(chosen)
+    for backend in backends().values():
+        for dest, default in _own_options(backend).items():
+            if dest not in mine and getattr(args, dest, default) != default:
+                found.setdefault("--" + dest.replace("_", "-"), [backend.name])
+    return found
 
 
 def _block_library(args: argparse.Namespace, spec: str) -> Spec | None:
@@ -143,12 +153,12 @@ def schema(args: argparse.Namespace) -> int:
 
 def build(args: argparse.Namespace) -> int:
     backend = get_backend(args.backend)
-    _check_backend_options(args, backend.name)
+    _refuse_foreign_options(args, backend)
     if backend.build is None:
         raise BackendError(f"backend '{backend.name}' has no `build` command")
     started = time.perf_counter()
     model = load_model(args)
-    summary = backend.build(model, args)
+    summary = backend.build(model.lowering, args)
     totals = model.analyze().totals
     print(f"{model.graph.name}: {totals.params:,} params, {human(totals.macs)} MACs "
           f"[{backend.name}, {time.perf_counter() - started:.2f} s]")

@@ -1,4 +1,5 @@
-"""Arguments shared by commands that take a spec, and turning them into a Model."""
+"""Arguments shared by commands that take a spec, turning them into a Model, and the options
+the CLI owns for every backend (`--seed`, `--device`), lent to backends through a CommandKit."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import sys
 from typing import Any
 
+from archdsl.backend import Arguments, CommandKit
 from archdsl.errors import ArchdslError, SpecError, did_you_mean
 from archdsl.fileio import write_atomic
 from archdsl.limits import DEFAULT_LIMITS, Limits
@@ -31,6 +33,27 @@ def add_spec_arguments(parser: argparse.ArgumentParser, many: bool = False) -> N
     parser.add_argument("--allow-outside", action="append", default=[], metavar="DIR",
                         help="let the spec's `extends:`/`use:`/`plugins:` read files in DIR (and below) too; by default "
                              "only the spec's own folder (and below) and the shipped library (repeatable)")
+
+
+SHARED: dict[str, dict[str, Any]] = {
+    "seed": {"type": int, "default": None, "metavar": "N",
+             "help": "seed the initial weights: the same seed gives the same weights "
+                     "(default: random in torch, 0 in ONNX exports)"},
+    "device": {"default": "auto", "metavar": "DEVICE",
+               "help": "cpu, cuda, cuda:N, or auto (default: CUDA when available, else CPU)"},
+}
+"""The options every backend that reads them shares (archdsl.backend.SHARED_OPTIONS), defined once."""
+
+
+def add_shared_option(parser: Arguments, name: str) -> None:
+    """Add `--NAME`, one of the options the CLI owns for every backend."""
+    parser.add_argument(f"--{name}", **SHARED[name])
+
+
+def command_kit() -> CommandKit:
+    """What a backend's own subcommands borrow from the CLI."""
+    return CommandKit(add_spec_arguments=add_spec_arguments, add_shared_option=add_shared_option,
+                      load=lambda args: load_model(args).lowering)
 
 
 def parse_params(items: list[str], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:

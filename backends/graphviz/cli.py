@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from archdsl.cli.common import add_spec_arguments, emit, load_model
+from archdsl.backend import CommandKit
 from archdsl.errors import BackendError
-from archdsl.model import Model
+from archdsl.lowering import Lowering
 
 
 def add_diagram_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -38,37 +41,37 @@ def diagram_options(args: argparse.Namespace) -> dict[str, Any]:
             "show": tuple(args.show), "merge": not args.no_merge, "legend": not args.no_legend}
 
 
-def register_commands(sub: Any) -> None:
+def register_commands(sub: Any, kit: CommandKit) -> None:
     """Add `archdsl render`."""
     p = sub.add_parser("render", help="draw a spec as a diagram (.svg, .png, .pdf or .dot)",
                        description="Draw a spec: one cluster per block instance, shapes on edges.")
-    add_spec_arguments(p)
+    kit.add_spec_arguments(p)
     p.add_argument("-o", "--output", metavar="OUT",
                    help="OUT.svg, OUT.png, OUT.pdf or OUT.dot (written atomically); "
                         "without it the DOT source is printed")
     add_diagram_arguments(p)
-    p.set_defaults(run=render_command)
+    p.set_defaults(run=partial(render_command, load=kit.load))
 
 
-def render_command(args: argparse.Namespace) -> int:
+def render_command(args: argparse.Namespace, load: Callable[[argparse.Namespace], Lowering]) -> int:
+    """`archdsl render SPEC [-o OUT]`: the DOT source on stdout, or the diagram written to OUT."""
     from backends.graphviz.diagram import render, to_dot
     from backends.graphviz.output import output_format
 
     if args.output is None:
-        emit(to_dot(load_model(args), **diagram_options(args)), None)
+        sys.stdout.write(to_dot(load(args), **diagram_options(args)))
         return 0
     output_format(args.output)
-    model = load_model(args)
-    fmt = render(model, args.output, **diagram_options(args))
+    fmt = render(load(args), args.output, **diagram_options(args))
     print(f"wrote {args.output} ({fmt})")
     return 0
 
 
-def build(model: Model, args: argparse.Namespace) -> str:
+def build(lowering: Lowering, args: argparse.Namespace) -> str:
     """`archdsl build --backend graphviz -o OUT`: the same as `archdsl render`."""
     from backends.graphviz.diagram import render
 
     if not args.output:
         raise BackendError("the graphviz backend needs -o OUT.svg, OUT.png, OUT.pdf or OUT.dot")
-    fmt = render(model, args.output, **diagram_options(args))
+    fmt = render(lowering, args.output, **diagram_options(args))
     return f"wrote {args.output} ({fmt})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archdsl.model import Model
+from archdsl.lowering import Lowerable, Lowering, lowering_of
 
 if TYPE_CHECKING:
     import graphviz
@@ -16,28 +16,28 @@ if TYPE_CHECKING:
 # `archdsl analyze`, which loads every backend's CLI hooks, does not pay for them.
 
 
-def to_digraph(model: Model, **options: Any) -> graphviz.Digraph:
+def to_digraph(model: Lowering | Lowerable, **options: Any) -> graphviz.Digraph:
     """The diagram as a `graphviz.Digraph` (options: depth, expand, rankdir, show, merge, legend)."""
     from backends.graphviz.dot import digraph
     from backends.graphviz.options import make_options
 
-    return digraph(model, make_options(**options))
+    return digraph(lowering_of(model), make_options(**options))
 
 
-def plan(model: Model, **options: Any) -> tuple[Scopes, View]:
+def plan(model: Lowering | Lowerable, **options: Any) -> tuple[Scopes, View]:
     """`(Scopes, View)`: the clusters, boxes and edges a diagram will have, without drawing it."""
     from backends.graphviz.dot import plan as make_plan
     from backends.graphviz.options import make_options
 
-    return make_plan(model, make_options(**options))
+    return make_plan(lowering_of(model), make_options(**options))
 
 
-def to_dot(model: Model, **options: Any) -> str:
+def to_dot(model: Lowering | Lowerable, **options: Any) -> str:
     """The diagram's DOT source: the same bytes for the same model and options."""
     return to_digraph(model, **options).source
 
 
-def render(model: Model, path: str | Path, **options: Any) -> str:
+def render(model: Lowering | Lowerable, path: str | Path, **options: Any) -> str:
     """Write the diagram to `path` (.svg, .png, .pdf, .dot) atomically; return the format."""
     from backends.graphviz.output import output_format, write
 

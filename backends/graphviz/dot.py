@@ -7,7 +7,7 @@ import graphviz
 from archdsl.analysis import Analysis
 from archdsl.analysis.formats import human
 from archdsl.ir.graph import Ref
-from archdsl.model import Model
+from archdsl.lowering import Lowering
 from archdsl.ops import OPS
 from archdsl.tensors import shape_text
 from backends.graphviz import style
@@ -27,16 +27,16 @@ from backends.graphviz.text import (
 from backends.graphviz.view import Box, Scopes, View, collapse
 
 
-def digraph(model: Model, options: Options) -> graphviz.Digraph:
-    """The diagram of `model` drawn as `options` say."""
-    scopes, view = plan(model, options)
-    return _Drawing(model.analyze(), scopes, view, options).draw()
+def digraph(lowering: Lowering, options: Options) -> graphviz.Digraph:
+    """The diagram of `lowering` drawn as `options` say."""
+    scopes, view = plan(lowering, options)
+    return _Drawing(lowering.analyze(), scopes, view, options).draw()
 
 
-def plan(model: Model, options: Options) -> tuple[Scopes, View]:
+def plan(lowering: Lowering, options: Options) -> tuple[Scopes, View]:
     """Which scopes are clusters and which boxes and edges are drawn (no graphviz involved)."""
-    graph = model.graph
-    check_expand(graph, options.expand, model.spec.file)
+    graph = lowering.graph
+    check_expand(graph, options.expand, lowering.spec.file)
     scopes = Scopes(graph)
     view = collapse(graph, scopes, scopes.expanded(options.depth, options.expand))
     return scopes, merge_repeats(graph, scopes, view) if options.merge else view

@@ -5,7 +5,8 @@ Python API: `model.to_onnx(weights=..., seed=..., opset=..., functions=..., opti
 (see `ExportOptions`), `backends.onnx.export_bytes(model, ...)` for the serialized model
 (much faster than `to_onnx(...).SerializeToString()`), `backends.onnx.session(...)` for an
 onnxruntime session.
-CLI: `archdsl export`, `archdsl build --backend onnx`, `archdsl run`, `archdsl bench`.
+CLI: `archdsl export`, `archdsl build --backend onnx`, `archdsl run` (`archdsl bench`, torch against
+onnxruntime, is the CLI's: benchmarks/compare.py).
 onnx and onnxruntime are imported only when the backend is used.
 """
 
@@ -14,37 +15,38 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from archdsl.backend import Backend
-from archdsl.model import Model
+from archdsl.backend import Backend, CommandKit
+from archdsl.lowering import Lowerable, Lowering, lowering_of
 
 
-def lower(model: Model, **options: Any) -> Any:
+def lower(model: Lowering | Lowerable, **options: Any) -> Any:
     """The spec as an ONNX ModelProto (options: see backends.onnx.export.ExportOptions)."""
     from backends.onnx.export import lower as lower_
 
-    return lower_(model, **options)
+    return lower_(lowering_of(model), **options)
 
 
-def export_bytes(model: Model, **options: Any) -> bytes:
+def export_bytes(model: Lowering | Lowerable, **options: Any) -> bytes:
     """The spec as serialized ONNX, the bytes of `lower(model, **options).SerializeToString()`."""
     from backends.onnx.export import ExportOptions
     from backends.onnx.export import export_bytes as export_bytes_
 
-    return export_bytes_(model, ExportOptions(**options))
+    return export_bytes_(lowering_of(model), ExportOptions(**options))
 
 
 def session(model: Any, provider: str = "cpu", allow_fallback: bool = False, **options: Any) -> Any:
-    """An onnxruntime session on `provider` for a Model, a ModelProto, or a path to an .onnx file."""
+    """An onnxruntime session on `provider` for a loaded model (or its Lowering), a ModelProto,
+    or a path to an .onnx file."""
     from backends.onnx.runtime import open_session
 
     return open_session(model, provider=provider, allow_fallback=allow_fallback, **options)
 
 
-def build(model: Model, args: argparse.Namespace) -> str:
+def build(lowering: Lowering, args: argparse.Namespace) -> str:
     """`archdsl build --backend onnx`: the same as `archdsl export`."""
     from backends.onnx.cli import build as build_
 
-    return build_(model, args)
+    return build_(lowering, args)
 
 
 def add_build_arguments(group: argparse._ArgumentGroup) -> None:
@@ -53,10 +55,10 @@ def add_build_arguments(group: argparse._ArgumentGroup) -> None:
     add(group)
 
 
-def register_commands(sub: Any) -> None:
+def register_commands(sub: Any, kit: CommandKit) -> None:
     from backends.onnx.options import register_commands as register
 
-    register(sub)
+    register(sub, kit)
 
 
 def _ops() -> set[str]:
@@ -71,6 +73,7 @@ BACKEND = Backend(
     lower=lower,
     build=build,
     add_build_arguments=add_build_arguments,
+    shared_options=frozenset({"seed"}),
     register_commands=register_commands,
     ops=_ops,
 )

@@ -1,4 +1,6 @@
-"""`archdsl export`, `archdsl build --backend onnx` and `archdsl run` (bench: see bench.py)."""
+"""`archdsl export`, `archdsl build --backend onnx` and `archdsl run`.
+
+The subcommands get the CLI's spec loader (`load`, from the CommandKit) as an argument."""
 
 from __future__ import annotations
 
@@ -6,13 +8,15 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from archdsl.cli.common import load_model
 from archdsl.errors import BackendError, SpecError
 from archdsl.fileio import write_atomic
-from archdsl.model import Model
+from archdsl.lowering import Lowering
+
+Loader = Callable[[argparse.Namespace], Lowering]
 
 
 def export_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -26,15 +30,15 @@ def export_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def write_model(model: Model, args: argparse.Namespace, output: str | None) -> str:
+def write_model(lowering: Lowering, args: argparse.Namespace, output: str | None) -> str:
     """Export, check, and write `output` atomically when given; the summary line."""
     from backends.onnx.checks import check
     from backends.onnx.export import ExportOptions, exported
 
     started = time.perf_counter()
-    result = exported(model, ExportOptions(**export_options(args)))
+    result = exported(lowering, ExportOptions(**export_options(args)))
     data = result.to_bytes()
-    check(data, model.graph)
+    check(data, lowering.graph)
     proto = result.model  # the header fields the summary reads; its initializers hold no data
     if output:
         write_atomic(output, data)
@@ -44,24 +48,24 @@ def write_model(model: Model, args: argparse.Namespace, output: str | None) -> s
             f"{len(data) / 2**20:.1f} MiB [{time.perf_counter() - started:.2f} s]")
 
 
-def build(model: Model, args: argparse.Namespace) -> str:
+def build(lowering: Lowering, args: argparse.Namespace) -> str:
     """`archdsl build SPEC --backend onnx [-o model.onnx]`."""
     output = getattr(args, "output", None)
     if output and Path(output).suffix != ".onnx":
         raise BackendError(f"the onnx backend writes .onnx files, not '{Path(output).suffix or output}'",
                            hint="use -o NAME.onnx")
-    return write_model(model, args, output)
+    return write_model(lowering, args, output)
 
 
-def export_command(args: argparse.Namespace) -> int:
+def export_command(args: argparse.Namespace, load: Loader) -> int:
     """`archdsl export SPEC [-o OUT.onnx] ...`."""
-    model = load_model(args)
-    output = args.output or f"{model.graph.name}.onnx"
-    print(build(model, argparse.Namespace(**{**vars(args), "output": output})))
+    lowering = load(args)
+    output = args.output or f"{lowering.graph.name}.onnx"
+    print(build(lowering, argparse.Namespace(**{**vars(args), "output": output})))
     return 0
 
 
-def run_command(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace, load: Loader) -> int:
     """`archdsl run SPEC_OR_ONNX --provider ... [--batch B] [--data IN.npz] [--save OUT.npz]`."""
     import numpy as np
 
@@ -70,7 +74,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     if (args.batch is not None and args.batch < 1) or args.runs < 1:
         raise SpecError("--batch and --runs must be at least 1")
-    source, signature = _source(args)
+    source, signature = _source(args, load)
     session = open_session(source, provider=args.provider, allow_fallback=args.allow_fallback, fp16=args.trt_fp16)
     for note in session.notes:
         print(f"warning: {note}", file=sys.stderr)
@@ -89,8 +93,8 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _source(args: argparse.Namespace) -> tuple[Any, Any]:
-    """The model to run (an .onnx path or an exported Model) and its input signature."""
+def _source(args: argparse.Namespace, load: Loader) -> tuple[Any, Any]:
+    """The model to run (an .onnx path, or the spec exported) and its input signature."""
     from backends.onnx.feeds import Signature
 
     if args.spec.endswith(".onnx"):
@@ -100,10 +104,10 @@ def _source(args: argparse.Namespace) -> tuple[Any, Any]:
         if given:
             raise SpecError(f"{given[0]} applies to specs; '{args.spec}' is already an ONNX model")
         return args.spec, Signature.of_onnx(args.spec)
-    model = load_model(args)
+    lowering = load(args)
     from backends.onnx.export import ExportOptions, export_bytes
 
-    return export_bytes(model, ExportOptions(**export_options(args))), Signature.of_graph(model.graph)
+    return export_bytes(lowering, ExportOptions(**export_options(args))), Signature.of_graph(lowering.graph)
 
 
 def _stats(value: Any) -> str:
@@ -119,9 +123,3 @@ def _npz(np: Any, arrays: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
-
-
-def bench_command(args: argparse.Namespace) -> int:
-    from backends.onnx.bench import bench_command as run
-
-    return run(args)

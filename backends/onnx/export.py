@@ -12,7 +12,7 @@ from typing import Any
 import onnx
 
 from archdsl.ir.graph import Graph
-from archdsl.model import Model
+from archdsl.lowering import Lowering
 from archdsl.passes import optimize as run_passes
 from backends.onnx.emit import Emission, emit, metadata, resolve_opset
 from backends.onnx.fold import apply
@@ -36,30 +36,30 @@ class ExportOptions:
     """Run the inference rewrites (archdsl.passes): train-only outputs, identities, BatchNorm folding."""
 
 
-def exported(model: Model, options: ExportOptions = ExportOptions()) -> Emitted:
+def exported(lowering: Lowering, options: ExportOptions = ExportOptions()) -> Emitted:
     """The model emitted with its initializers' data apart, ready to serialize or to complete."""
-    graph: Graph = model.graph
+    graph: Graph = lowering.graph
     rewrites = ()
     if options.optimize:
         rewritten = run_passes(graph)
         graph, rewrites = rewritten.graph, rewritten.weights
     opset = resolve_opset(graph, options.opset)  # before the weights: fail fast, nothing built
-    weights = apply(resolve(model, options.weights, options.seed), rewrites)
-    meta = metadata(model.spec.name, model.params, options.optimize)
+    weights = apply(resolve(lowering, options.weights, options.seed), rewrites)
+    meta = metadata(lowering.spec.name, lowering.spec.params, options.optimize)
     return emit(graph, weights, Emission(opset, options.functions, meta))
 
 
-def export(model: Model, options: ExportOptions = ExportOptions()) -> onnx.ModelProto:
+def export(lowering: Lowering, options: ExportOptions = ExportOptions()) -> onnx.ModelProto:
     """The model as an ONNX ModelProto (see ExportOptions)."""
-    return exported(model, options).proto()
+    return exported(lowering, options).proto()
 
 
-def export_bytes(model: Model, options: ExportOptions = ExportOptions()) -> bytes:
+def export_bytes(lowering: Lowering, options: ExportOptions = ExportOptions()) -> bytes:
     """The model as serialized ONNX, the bytes of `export(model, options).SerializeToString()`
     (a BackendError beyond protobuf's 2 GiB)."""
-    return exported(model, options).to_bytes()
+    return exported(lowering, options).to_bytes()
 
 
-def lower(model: Model, **options: Any) -> onnx.ModelProto:
+def lower(lowering: Lowering, **options: Any) -> onnx.ModelProto:
     """`model.lower("onnx", weights=..., seed=..., opset=..., functions=..., optimize=...)`."""
-    return export(model, ExportOptions(**options))
+    return export(lowering, ExportOptions(**options))

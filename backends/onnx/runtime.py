@@ -22,6 +22,7 @@ import numpy as np
 import onnx
 
 from archdsl.errors import BackendError, Span, did_you_mean
+from archdsl.lowering import lowering_of
 
 try:
     import onnxruntime as ort
@@ -87,7 +88,8 @@ def provider_chain(provider: str, fp16: bool = False, cache: str | None = None,
 
 
 def model_bytes(model: Any, **export_options: Any) -> bytes:
-    """Serialized ONNX from a Model (exported with `export_options`), a ModelProto, bytes or a path."""
+    """Serialized ONNX from a loaded model or its Lowering (exported with `export_options`), a ModelProto,
+    bytes or a path."""
     if isinstance(model, bytes):
         return model
     if isinstance(model, onnx.ModelProto):
@@ -97,7 +99,7 @@ def model_bytes(model: Any, **export_options: Any) -> bytes:
         if not path.is_file():
             raise BackendError(f"ONNX file '{path}' not found", Span(str(path)))
         return path.read_bytes()
-    return export_bytes(model, ExportOptions(**export_options))
+    return export_bytes(lowering_of(model), ExportOptions(**export_options))
 
 
 def open_session(model: Any, provider: str = "cpu", allow_fallback: bool = False, threads: int | None = None,

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from archdsl.backend import get_backend
 from archdsl.errors import ArchdslError, BackendError, ErrorGroup, Span, did_you_mean
 from archdsl.ir.graph import Graph, Node
-from archdsl.model import Model
+from archdsl.lowering import Lowering
 from archdsl.ops import OPS, Weight
 from archdsl.runfiles import note_input
 from backends.onnx.dtypes import numpy_dtype
@@ -47,25 +48,25 @@ def torch_available() -> bool:
         return False
 
 
-def resolve(model: Model, weights: str | Path | Mapping[str, Any] | None = None, seed: int | None = None) -> Weights:
+def resolve(lowering: Lowering, weights: str | Path | Mapping[str, Any] | None = None, seed: int | None = None) -> Weights:
     """The weights to export: given (checked), or initial ones under `seed` (0 when None)."""
     if weights is not None and seed is not None:
         raise BackendError("both weights and a seed were given; a seed only chooses initial weights",
                            hint="drop --seed, or drop --weights to export initial weights")
     if weights is not None:
         given = load_checkpoint(weights) if isinstance(weights, (str, Path)) else weights
-        return check(model.graph, given, str(weights) if isinstance(weights, (str, Path)) else "weights")
+        return check(lowering.graph, given, str(weights) if isinstance(weights, (str, Path)) else "weights")
     seed = 0 if seed is None else seed
     from backends.onnx.numpy_init import initial_weights, torch_only
 
-    needs_torch = torch_only(model.graph, model.init)
+    needs_torch = torch_only(lowering.graph, lowering.init)
     if needs_torch is None:
-        return initial_weights(model.graph, model.init, seed)
+        return initial_weights(lowering.graph, lowering.init, seed)
     if not torch_available():
         raise BackendError(f"{needs_torch.message}; its initial weights need torch, which is not installed",
                            needs_torch.span, needs_torch.node, hint="install torch, or pass --weights (a .npz state_dict)")
-    module = model.to_torch(seed=seed, device="cpu")
-    return check(model.graph, module.state_dict(), f"the torch backend's initialisation (seed {seed})")
+    module = get_backend("torch").lower(lowering, seed=seed, device="cpu")
+    return check(lowering.graph, module.state_dict(), f"the torch backend's initialisation (seed {seed})")
 
 
 def load_checkpoint(path: str | Path) -> Mapping[str, Any]:

@@ -16,21 +16,21 @@ from torch import fx
 
 from archdsl.errors import BackendError
 from archdsl.fileio import write_atomic
-from archdsl.model import Model
+from archdsl.lowering import Lowering
 from backends.torch.examples import example_inputs
 from backends.torch.lower import Lowered, device_of
 from backends.torch.source import standalone_source
 
-Writer = Callable[[Model, fx.GraphModule, Lowered, str], str]
+Writer = Callable[[Lowering, fx.GraphModule, Lowered, str], str]
 
 
-def exported_program(model: Model, module: fx.GraphModule) -> torch.export.ExportedProgram:
+def exported_program(lowering: Lowering, module: fx.GraphModule) -> torch.export.ExportedProgram:
     """`torch.export` of the module in eval mode, with a dynamic batch axis on every input.
 
     Strict mode traces the generated `forward`, so the program has no train-only heads at all
     (non-strict export of a GraphModule interprets its graph, which computes and drops them)."""
     device = device_of(module)
-    inputs = example_inputs(model.graph, batch=2, device=device)
+    inputs = example_inputs(lowering.graph, batch=2, device=device)
     batch = torch.export.Dim("batch")
     was_training = module.training
     module.eval()
@@ -43,14 +43,14 @@ def exported_program(model: Model, module: fx.GraphModule) -> torch.export.Expor
         module.train(was_training)
 
 
-def write_exported(model: Model, module: fx.GraphModule, lowered: Lowered, path: str) -> str:
+def write_exported(lowering: Lowering, module: fx.GraphModule, lowered: Lowered, path: str) -> str:
     buffer = io.BytesIO()
-    torch.export.save(exported_program(model, module), buffer)
+    torch.export.save(exported_program(lowering, module), buffer)
     write_atomic(path, buffer.getvalue())
     return f"wrote {path}: torch.export ExportedProgram (eval mode, dynamic batch); load it with torch.export.load"
 
 
-def write_state_dict(model: Model, module: fx.GraphModule, lowered: Lowered, path: str) -> str:
+def write_state_dict(lowering: Lowering, module: fx.GraphModule, lowered: Lowered, path: str) -> str:
     state = module.state_dict()
     portable = OrderedDict((key, value.detach().cpu()) for key, value in state.items())
     portable._metadata = getattr(state, "_metadata", None)  # type: ignore[attr-defined]
@@ -60,8 +60,8 @@ def write_state_dict(model: Model, module: fx.GraphModule, lowered: Lowered, pat
     return f"wrote {path}: state_dict, {len(portable)} tensors on CPU (torchvision's key names)"
 
 
-def write_source(model: Model, module: fx.GraphModule, lowered: Lowered, path: str) -> str:
-    write_atomic(path, standalone_source(model, module, lowered))
+def write_source(lowering: Lowering, module: fx.GraphModule, lowered: Lowered, path: str) -> str:
+    write_atomic(path, standalone_source(lowering, module, lowered))
     return f"wrote {path}: standalone Python module (needs only torch)"
 
 

@@ -16,23 +16,23 @@ import torch
 from torch import fx
 
 from archdsl.errors import BackendError
-from archdsl.model import Model
+from archdsl.lowering import Lowering
 from archdsl.tensors import BATCH, TensorType, shape_text
 from backends.torch.artifacts import writer_for
 from backends.torch.examples import example_inputs
 from backends.torch.lower import Lowered, device_of, lower_with_info
 
 
-def build(model: Model, args: argparse.Namespace) -> str:
+def build(lowering: Lowering, args: argparse.Namespace) -> str:
     """Build the module; summary lines for the core's `build` command."""
     output = getattr(args, "output", None)
     write = writer_for(output) if output else None
     started = time.perf_counter()
-    module, lowered = lower_with_info(model, seed=getattr(args, "seed", None), device=getattr(args, "device", None) or "auto")
+    module, lowered = lower_with_info(lowering, seed=getattr(args, "seed", None), device=getattr(args, "device", None) or "auto")
     lines = [describe(module, lowered, getattr(args, "seed", None), time.perf_counter() - started)]
-    lines += forward_check(model, module)
+    lines += forward_check(lowering, module)
     if write is not None and output is not None:
-        lines.append(write(model, module, lowered, output))
+        lines.append(write(lowering, module, lowered, output))
     return "\n".join(lines)
 
 
@@ -48,17 +48,17 @@ def describe(module: fx.GraphModule, lowered: Lowered, seed: int | None, seconds
     return text
 
 
-def forward_check(model: Model, module: fx.GraphModule) -> list[str]:
+def forward_check(lowering: Lowering, module: fx.GraphModule) -> list[str]:
     """Run random inputs in eval mode (and, with train-only outputs, in train mode on a copy)."""
-    lines = [_run(model, module, training=False, batch=1)]
-    if any(o.train_only for o in model.graph.outputs.values()):
-        lines.append(_run(model, copy.deepcopy(module), training=True, batch=2))
+    lines = [_run(lowering, module, training=False, batch=1)]
+    if any(o.train_only for o in lowering.graph.outputs.values()):
+        lines.append(_run(lowering, copy.deepcopy(module), training=True, batch=2))
     return lines
 
 
-def _run(model: Model, module: fx.GraphModule, training: bool, batch: int) -> str:
+def _run(lowering: Lowering, module: fx.GraphModule, training: bool, batch: int) -> str:
     device = device_of(module)
-    inputs = example_inputs(model.graph, batch=batch, device=device)
+    inputs = example_inputs(lowering.graph, batch=batch, device=device)
     module.train(training)
     started = time.perf_counter()
     with torch.no_grad():
@@ -71,11 +71,11 @@ def _run(model: Model, module: fx.GraphModule, training: bool, batch: int) -> st
 
     seconds = time.perf_counter() - started
     module.eval()
-    outputs = {n: o for n, o in model.graph.outputs.items() if training or not o.train_only}
+    outputs = {n: o for n, o in lowering.graph.outputs.items() if training or not o.train_only}
     tensors = dict(zip(outputs, [result] if isinstance(result, torch.Tensor) else list(result.values()), strict=True))
     shown = []
     for name, tensor in tensors.items():
-        _check(name, tensor, model.graph.type_of(outputs[name].ref), batch)
+        _check(name, tensor, lowering.graph.type_of(outputs[name].ref), batch)
         finite = "" if not tensor.is_floating_point() or torch.isfinite(tensor).all() else " (non-finite values!)"
         shown.append(f"{name} {shape_text(tuple(tensor.shape))}{finite}")
     mode = "train mode on a copy" if training else "eval mode"

@@ -18,7 +18,7 @@ from torch import fx, nn
 
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Node, Ref
-from archdsl.model import Model
+from archdsl.lowering import Lowering
 from archdsl.ops import OPS
 from archdsl.tensors import TensorType
 from backends.torch.codegen import ModeCodeGen, PathCodeGen, path_rewrites
@@ -77,9 +77,9 @@ class _Site:
 class Builder:
     """Lowers one Graph; `build()` returns the GraphModule."""
 
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        self.ir: Graph = model.graph
+    def __init__(self, lowering: Lowering) -> None:
+        self.lowering = lowering
+        self.ir: Graph = lowering.graph
         self.schedule = make_schedule(self.ir)
         self.fx = fx.Graph()
         self.root = nn.Module()
@@ -149,7 +149,7 @@ class Builder:
             parent = child
         _check_free(parent, leaf, node)
         expected = OPS[node.op].weights(node.attrs, self.ir.input_types(node))
-        module = construct(make, self.model.init.get(node.name, {}), expected)
+        module = construct(make, self.lowering.init.get(node.name, {}), expected)
         check_weights(node, module, expected)
         parent.add_module(leaf, module)
         self.lowered.makes[node.name] = make
@@ -181,22 +181,22 @@ def _check_free(parent: nn.Module, name: str, node: Node) -> None:
         )
 
 
-def lower(model: Model, seed: int | None = None, device: str = "cpu") -> fx.GraphModule:
+def lower(lowering: Lowering, seed: int | None = None, device: str = "cpu") -> fx.GraphModule:
     """The spec as a `torch.fx.GraphModule`, initialised by its `init:` rules, on `device`."""
-    module, _ = lower_with_info(model, seed=seed, device=device)
+    module, _ = lower_with_info(lowering, seed=seed, device=device)
     return module
 
 
-def lower_with_info(model: Model, seed: int | None = None, device: str = "cpu") -> tuple[fx.GraphModule, Lowered]:
+def lower_with_info(lowering: Lowering, seed: int | None = None, device: str = "cpu") -> tuple[fx.GraphModule, Lowered]:
     """`lower`, plus what the standalone source and the build summary need."""
     target = resolve_device(device)
-    builder = Builder(model)
+    builder = Builder(lowering)
     with seeded(seed):
         module = builder.build()
-    dtype = _float_input_dtype(model.graph)
+    dtype = _float_input_dtype(lowering.graph)
     if dtype is not None and dtype != torch.float32:
         module.to(dtype)
-    module.meta["archdsl"] = {"spec": model.spec.name, "file": model.spec.file, "seed": seed, "device": str(target)}
+    module.meta["archdsl"] = {"spec": lowering.spec.name, "file": lowering.spec.file, "seed": seed, "device": str(target)}
     return module.to(target), builder.lowered
 
 

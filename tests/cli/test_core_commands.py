@@ -138,6 +138,32 @@ def test_build_refuses_another_backends_option(capsys) -> None:
     assert code == 2 and "--depth is an option of the graphviz backend" in err
 
 
+def test_build_refuses_a_shared_option_the_backend_does_not_read(capsys, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "build", "lenet5", "--backend", "graphviz", "--seed", "3", "-o", str(tmp_path / "m.dot"))
+    assert code == 2 and "--seed is an option of the onnx and torch backends; it does nothing with --backend graphviz" in err
+    assert not (tmp_path / "m.dot").exists()
+
+
+def test_the_shared_options_are_defined_once_and_serve_every_backend(capsys, tmp_path: Path) -> None:
+    from archdsl.cli import parser
+
+    build = parser()._subparsers._group_actions[0].choices["build"]  # type: ignore[union-attr]
+    flags = [flag for action in build._actions for flag in action.option_strings]
+    assert flags.count("--seed") == 1 and flags.count("--device") == 1
+    code, out, _ = run(capsys, "build", "lenet5", "--backend", "torch", "--seed", "3", "--device", "cpu",
+                       "-o", str(tmp_path / "m.pt"))
+    assert code == 0 and "seed 3" in out and "(cpu, float32)" in out
+    code, out, _ = run(capsys, "build", "lenet5", "--backend", "onnx", "--seed", "3", "-o", str(tmp_path / "m.onnx"))
+    assert code == 0 and (tmp_path / "m.onnx").exists()
+
+
+def test_every_shared_option_the_registry_names_is_defined_by_the_cli() -> None:
+    from archdsl.backend import SHARED_OPTIONS
+    from archdsl.cli.common import SHARED
+
+    assert set(SHARED) == set(SHARED_OPTIONS)
+
+
 def test_validate_checks_block_libraries_on_their_own(capsys) -> None:
     from archdsl.spec.library import library_root
 

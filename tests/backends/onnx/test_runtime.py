@@ -12,7 +12,7 @@ import torch
 import archdsl
 from archdsl.errors import BackendError
 from backends.onnx import session
-from backends.onnx.bench import bound
+from benchmarks.compare import bound
 
 NO_GPU = not torch.cuda.is_available()
 

@@ -45,7 +45,7 @@ def resnet18() -> tuple[archdsl.Model, dict[str, np.ndarray]]:
 
 def both(model: archdsl.Model, **options: Any) -> tuple[bytes, onnx.ModelProto]:
     """The fast bytes and the ModelProto of the same export."""
-    return export_bytes(model, ExportOptions(**options)), export(model, ExportOptions(**options))
+    return export_bytes(model.lowering, ExportOptions(**options)), export(model.lowering, ExportOptions(**options))
 
 
 def assert_same_model(fast: bytes, proto: onnx.ModelProto) -> None:
@@ -85,27 +85,27 @@ def test_weights_in_any_layout_give_the_same_bytes(tiny: str, load_text: Callabl
     odd = {k: np.asarray(v.astype(v.dtype.newbyteorder(">") if v.dtype.kind == "f" else v.dtype), order="F")
            for k, v in weights.items()}
     odd["fc.weight"] = weights["fc.weight"].astype(np.float64)
-    fast = export_bytes(model, ExportOptions(weights=odd, optimize=False))
-    assert fast == export(model, ExportOptions(weights=weights, optimize=False)).SerializeToString()
+    fast = export_bytes(model.lowering, ExportOptions(weights=odd, optimize=False))
+    assert fast == export(model.lowering, ExportOptions(weights=weights, optimize=False)).SerializeToString()
 
 
 def test_the_bytes_are_the_same_every_time(resnet18: tuple[archdsl.Model, dict[str, np.ndarray]]) -> None:
     model, weights = resnet18
-    first = export_bytes(model, ExportOptions(weights=weights))
-    assert export_bytes(model, ExportOptions(weights=dict(weights))) == first
-    assert export_bytes(model, ExportOptions(seed=3)) != first
+    first = export_bytes(model.lowering, ExportOptions(weights=weights))
+    assert export_bytes(model.lowering, ExportOptions(weights=dict(weights))) == first
+    assert export_bytes(model.lowering, ExportOptions(seed=3)) != first
 
 
 def test_the_weights_given_are_left_untouched(tiny: str, load_text: Callable[..., archdsl.Model]) -> None:
     model = load_text(tiny)
     weights = initial_weights(model.graph, model.init, seed=4)
     kept = {k: v.copy() for k, v in weights.items()}
-    export_bytes(model, ExportOptions(weights=weights))
+    export_bytes(model.lowering, ExportOptions(weights=weights))
     assert weights.keys() == kept.keys() and all(np.array_equal(weights[k], kept[k]) for k in kept)
 
 
 def test_the_emitted_model_keeps_its_data_apart(tiny: str, load_text: Callable[..., archdsl.Model]) -> None:
-    result = exported(load_text(tiny), ExportOptions(seed=0))
+    result = exported(load_text(tiny).lowering, ExportOptions(seed=0))
     assert [t.HasField("raw_data") for t in result.model.graph.initializer] == [False] * len(result.payloads)
     assert all(t.HasField("raw_data") for t in result.proto().graph.initializer)
     assert not any(t.HasField("raw_data") for t in result.model.graph.initializer)  # proto() made a copy
@@ -113,7 +113,7 @@ def test_the_emitted_model_keeps_its_data_apart(tiny: str, load_text: Callable[.
 
 def test_a_model_beyond_protobufs_limit_is_an_error(tiny: str, load_text: Callable[..., archdsl.Model],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    result = exported(load_text(tiny), ExportOptions(seed=0))
+    result = exported(load_text(tiny).lowering, ExportOptions(seed=0))
     monkeypatch.setattr(serialize, "MAX_BYTES", len(result.to_bytes()) - 1)
     with pytest.raises(BackendError, match="protobuf cannot encode more than 2 GiB"):
         result.to_bytes()

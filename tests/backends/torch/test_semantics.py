@@ -109,7 +109,7 @@ def test_inplace_is_honoured_only_where_nobody_can_tell(load_text: Any, spec_tex
   - f: {op: add, from: [a, e]}
   - g: {op: relu, from: x, inplace: true}
 """, outputs="[f, g]")
-    module, lowered = lower_with_info(load_text(text), seed=0)
+    module, lowered = lower_with_info(load_text(text).lowering, seed=0)
     assert lowered.schedule.in_place == {"c"}
     # a: conv is read again by b; e: sigmoid keeps its result for backward; g: x is a graph input.
     assert set(lowered.schedule.out_of_place) == {"a", "e", "g"}
@@ -178,7 +178,7 @@ def test_residual_add_writes_into_its_first_input_and_gradients_stay_right(load_
   - add: {op: add, from: [bn, x]}
   - relu: {op: relu, inplace: true}
 """)
-    module, lowered = lower_with_info(load_text(text), seed=0)
+    module, lowered = lower_with_info(load_text(text).lowering, seed=0)
     assert lowered.schedule.in_place == {"add", "relu"}
     assert "bn += x" in module.code
     x = torch.randn(2, 6, 5, 5, requires_grad=True)
@@ -209,7 +209,7 @@ def test_residual_add_writes_into_its_first_input_and_gradients_stay_right(load_
 def test_add_never_writes_into_a_tensor_its_other_input_views(graph: str, inputs: str, reference: Any,
                                                               load_text: Any, spec_text: Any) -> None:
     """Both inputs view one storage: `a += b` would read what it has just overwritten."""
-    module, lowered = lower_with_info(load_text(spec_text(graph, inputs=inputs)), seed=0)
+    module, lowered = lower_with_info(load_text(spec_text(graph, inputs=inputs)).lowering, seed=0)
     assert "s" not in lowered.schedule.in_place
     x = torch.randn(2, *(int(d) for d in inputs.strip("{}x: []").split(", ")))
     with torch.no_grad():

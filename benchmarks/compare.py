@@ -1,6 +1,10 @@
 """`archdsl bench`: torch eager and onnxruntime side by side, same weights, same inputs.
 
-Each backend runs every batch size `warmup` times untimed, then `runs` timed
+Not part of a backend: it drives two (through the loaded model and the ONNX backend's
+export and session API). The CLI registers the command (archdsl/cli/bench.py) and
+calls `bench_command` here; benchmarks/onnx_backend.py reuses `context`, `bench`, `table`.
+
+Each engine runs every batch size `warmup` times untimed, then `runs` timed
 runs, interleaved across backends (so drift on a shared machine hits all alike);
 latency is the median, throughput batch / median. Inputs and outputs stay on
 the device: torch synchronises CUDA after each call, onnxruntime runs through
@@ -19,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from archdsl.cli.common import load_model
 from archdsl.errors import BackendError, SpecError, did_you_mean
 from archdsl.model import Model
 from backends.onnx.feeds import Signature, random_feeds
@@ -29,7 +32,7 @@ Runner = Callable[[], Any]
 
 @dataclass(frozen=True)
 class Context:
-    """What every backend of one bench shares: the model, its torch module (the weights), the ONNX bytes."""
+    """What every engine of one bench shares: the model, its torch module (the weights), the ONNX bytes."""
 
     model: Model
     module: Any
@@ -40,8 +43,9 @@ class Context:
 
 
 @dataclass
-class Backend:
-    """One column of the comparison: a name, what it runs on, and how to prepare a run for some inputs."""
+class Engine:
+    """One column of the comparison (torch eager, onnxruntime on a provider): a name, what it runs on,
+    and how to prepare a run for some inputs."""
 
     name: str
     runs_on: str
@@ -50,7 +54,7 @@ class Backend:
 
 @dataclass(frozen=True)
 class Row:
-    """One backend at one batch size."""
+    """One engine at one batch size."""
 
     backend: str
     runs_on: str
@@ -73,8 +77,8 @@ class Row:
         return (q3 - q1) / 2 / self.latency
 
 
-def _torch(amp: bool) -> Callable[[Context], Backend]:
-    def make(ctx: Context) -> Backend:
+def _torch(amp: bool) -> Callable[[Context], Engine]:
+    def make(ctx: Context) -> Engine:
         import torch
 
         module = ctx.module.to(ctx.device).eval()
@@ -93,13 +97,13 @@ def _torch(amp: bool) -> Callable[[Context], Backend]:
             return run
 
         label = f"torch eager{' AMP ' + str(dtype).removeprefix('torch.') if amp else ''} ({ctx.device})"
-        return Backend("torch-amp" if amp else "torch", label, prepare)
+        return Engine("torch-amp" if amp else "torch", label, prepare)
 
     return make
 
 
-def _onnx(provider: str | None, fp16: bool = False) -> Callable[[Context], Backend]:
-    def make(ctx: Context) -> Backend:
+def _onnx(provider: str | None, fp16: bool = False) -> Callable[[Context], Engine]:
+    def make(ctx: Context) -> Engine:
         from backends.onnx.runtime import open_session
 
         chosen = provider or ("cuda" if ctx.device == "cuda" else "cpu")
@@ -109,7 +113,7 @@ def _onnx(provider: str | None, fp16: bool = False) -> Callable[[Context], Backe
         session = open_session(ctx.onnx, provider=chosen, threads=ctx.threads, fp16=fp16, provider_options=options)
         where = "cuda" if chosen != "cpu" else "cpu"
         name = "onnx" if provider is None else f"onnx-{provider}{'-fp16' if fp16 else ''}"
-        return Backend(name, f"onnxruntime {session.providers[0]}", lambda feeds: bound(session.session, feeds, where)[0])
+        return Engine(name, f"onnxruntime {session.providers[0]}", lambda feeds: bound(session.session, feeds, where)[0])
 
     return make
 
@@ -145,7 +149,7 @@ def _trt_profile(ctx: Context) -> dict[str, str]:
             "trt_profile_max_shapes": shapes(high)}
 
 
-BACKENDS: dict[str, Callable[[Context], Backend]] = {
+ENGINES: dict[str, Callable[[Context], Engine]] = {
     "torch": _torch(amp=False),
     "torch-amp": _torch(amp=True),
     "onnx": _onnx(None),
@@ -181,25 +185,25 @@ def context(model: Model, device: str, threads: int | None, batches: tuple[int, 
     """Build the torch module once and export its very weights to ONNX."""
     import torch
 
-    from backends.onnx.export import ExportOptions, export_bytes
+    from backends.onnx import export_bytes
 
     if device == "cuda" and not torch.cuda.is_available():
         raise BackendError("--device cuda: no CUDA device is available here", hint="use --device cpu")
     if threads:
         torch.set_num_threads(threads)
     module = model.to_torch(seed=0 if seed is None else seed, device="cpu").eval()
-    data = export_bytes(model, ExportOptions(weights=module.state_dict(), optimize=optimize))
+    data = export_bytes(model, weights=module.state_dict(), optimize=optimize)
     return Context(model, module, data, device, threads, batches)
 
 
 def bench(ctx: Context, names: Sequence[str], runs: int, warmup: int,
           progress: Callable[[str], None] = lambda text: None, skipped: dict[str, str] | None = None) -> list[Row]:
-    """Median latencies of each named backend at each batch size, timed interleaved. A backend
+    """Median latencies of each named engine at each batch size, timed interleaved. An engine
     that cannot start is an error, or, given `skipped`, recorded there (name → why) and left out."""
-    backends = []
+    engines = []
     for name in names:
         try:
-            backends.append(BACKENDS[name](ctx))
+            engines.append(ENGINES[name](ctx))
         except BackendError as error:
             if skipped is None:
                 raise
@@ -208,8 +212,8 @@ def bench(ctx: Context, names: Sequence[str], runs: int, warmup: int,
     rows = []
     for batch in ctx.batches:
         feeds = random_feeds(signature, batch)
-        runners = [backend.prepare(feeds) for backend in backends]
-        times: list[list[float]] = [[] for _ in backends]
+        runners = [engine.prepare(feeds) for engine in engines]
+        times: list[list[float]] = [[] for _ in engines]
         for i in range(warmup):
             progress(f"batch {batch}: warm-up {i + 1}/{warmup}")
             for run in runners:
@@ -221,7 +225,7 @@ def bench(ctx: Context, names: Sequence[str], runs: int, warmup: int,
                 start = time.perf_counter()
                 runners[k]()
                 times[k].append(time.perf_counter() - start)
-        rows += [Row(b.name, b.runs_on, batch, tuple(t)) for b, t in zip(backends, times, strict=True)]
+        rows += [Row(e.name, e.runs_on, batch, tuple(t)) for e, t in zip(engines, times, strict=True)]
     return rows
 
 
@@ -238,12 +242,13 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def bench_command(args: argparse.Namespace) -> int:
-    names = parse_list(args.backends, "--backends", list(BACKENDS))
+def bench_command(args: argparse.Namespace, load: Callable[[argparse.Namespace], Model]) -> int:
+    """`archdsl bench SPEC ...`: the options checked first, then the spec `load` gives is timed."""
+    names = parse_list(args.backends, "--backends", list(ENGINES))
     batches = parse_batches(args.batch)
     if args.runs < 1 or args.warmup < 0:
         raise SpecError("--runs must be at least 1 and --warmup at least 0")
-    model = load_model(args)
+    model = load(args)
     show = _progress(model.graph.name)
     show("building the torch module and exporting its weights to ONNX")
     ctx = context(model, args.device, args.threads, batches, args.seed, not args.no_optimize)
