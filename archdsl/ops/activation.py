@@ -13,6 +13,7 @@ from pydantic import Field
 
 from archdsl.ops.base import (
     Bool,
+    Family,
     Float,
     Int,
     NoAttrs,
@@ -59,7 +60,7 @@ class SoftmaxAttrs(OpAttrs):
 class _Activation(Op):
     """Shape-preserving element-wise function of a floating-point tensor."""
 
-    family = "activation"
+    family = Family.ACTIVATION
     per_element: ClassVar[int] = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 from functools import lru_cache
 from math import gcd, isqrt, prod
@@ -110,6 +111,23 @@ class Window:
         return cls(reach + 1, Fraction(1, stride), reach - Fraction(padding, stride))
 
 
+class Family(StrEnum):
+    """An op's family, for diagrams, reports and the backends' lowering tables (one table per
+    family). String-valued, so it prints, compares and serialises as its name; a plugin op may
+    name a family of its own with a plain string."""
+
+    IO = "io"
+    CONV = "conv"
+    LINEAR = "linear"
+    NORM = "norm"
+    ACTIVATION = "activation"
+    POOL = "pool"
+    REGULARIZATION = "regularization"
+    MERGE = "merge"
+    SHAPE = "shape"
+    RECURRENT = "recurrent"
+
+
 class Receptive:
     """Markers for ops that keep or end spatial correspondence."""
 
@@ -126,9 +144,8 @@ class Op:
     """One operation of the op set. Subclass, set the class attributes, `@register` it."""
 
     name: ClassVar[str]
-    family: ClassVar[str]
-    """Op family, for diagrams and reports: io, conv, linear, norm, activation, pool,
-    regularization, merge, shape, recurrent."""
+    family: ClassVar[Family | str]
+    """Op family (a `Family`; a plugin may name a new one), for diagrams, reports and lowering tables."""
     Attrs: ClassVar[type[OpAttrs]] = NoAttrs
     arity: ClassVar[tuple[int, int | None]] = (1, 1)
     """Smallest and largest number of inputs (None: unbounded)."""
@@ -200,7 +217,7 @@ class Op:
     def keeps_result(self, in_place: bool) -> bool:
         """Whether autograd keeps this op's result for the backward pass: ops that save it, and
         activations run in place, which have overwritten their input and differentiate from the output."""
-        return self.saves_result or (in_place and self.family == "activation")
+        return self.saves_result or (in_place and self.family == Family.ACTIVATION)
 
     def aliases_input(self) -> bool:
         """Whether the result may be the first input's storage whatever the attributes: a view, or

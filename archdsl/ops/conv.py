@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    Family,
     Int,
     IntOrList,
     Op,
@@ -53,7 +54,7 @@ class ConvAttrs(OpAttrs):
 
 
 class _ConvNd(Op):
-    family = "conv"
+    family = Family.CONV
     shape_formula = "N×C×L… → N×out×L′… with L′ = ⌊(L + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1 per spatial axis (padding same: L′ = L)"
     Attrs = ConvAttrs
     ndim: ClassVar[int]

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    Family,
     Int,
     Op,
     OpAttrs,
@@ -42,7 +43,7 @@ class Linear(Op):
 
     name = "linear"
     shape_formula = "N×…×F → N×…×out"
-    family = "linear"
+    family = Family.LINEAR
     Attrs = LinearAttrs
     mac_formula = "out_numel × in_features"
     flop_formula = "out_numel (bias add) when bias"
@@ -93,7 +94,7 @@ class Embedding(Op):
 
     name = "embedding"
     shape_formula = "N×… integers → N×…×dim, float32"
-    family = "linear"
+    family = Family.LINEAR
     Attrs = EmbeddingAttrs
     mac_formula = "0 (a table lookup)"
 

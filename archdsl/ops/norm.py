@@ -15,6 +15,7 @@ from pydantic import Field
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    Family,
     Float,
     Int,
     Op,
@@ -42,7 +43,7 @@ def affine_weights(shape: tuple[int, ...], weight: bool, bias: bool) -> dict[str
 class _Norm(Op):
     """Shape-preserving normalisation of a floating-point tensor."""
 
-    family = "norm"
+    family = Family.NORM
     statistics: ClassVar[int] = 3
     """FLOPs per element spent on the statistics (0 when they are stored)."""
     flop_formula = "out_numel × (statistics + 2 + 2·affine): statistics 3 per element when computed (sum, square, sum), 0 for BatchNorm; normalise 2; scale and shift 2"

@@ -10,6 +10,7 @@ from pydantic import Field
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    Family,
     Float,
     Int,
     Op,
@@ -41,7 +42,7 @@ class RnnAttrs(RecurrentAttrs):
 
 
 class _Recurrent(Op):
-    family = "recurrent"
+    family = Family.RECURRENT
     shape_formula = "N×T×F → output N×T×(D·hidden), h_n (lstm: also c_n) (D·num_layers)×N×hidden; D = 2 if bidirectional; T and N swap unless batch_first"
     Attrs = RecurrentAttrs
     gates: ClassVar[int]
