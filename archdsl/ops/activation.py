@@ -13,6 +13,7 @@ from pydantic import Field
 
 from archdsl.ops.base import (
     Bool,
+    DefaultInit,
     Family,
     Float,
     Int,
@@ -113,6 +114,9 @@ class PRelu(_Activation):
     def weights(self, a: PReluAttrs, inputs: Sequence[TensorType]) -> dict[str, Weight]:
         count = channels(inputs[0]) if a.num_parameters == "channels" else 1
         return {"weight": Weight((count,))}
+
+    def default_init(self, a: PReluAttrs, weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+        return {"weight": DefaultInit.of("constant", val=float(a.init))}
 
 
 @register

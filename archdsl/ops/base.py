@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 from functools import lru_cache
-from math import gcd, isqrt, prod
+from math import gcd, isqrt, prod, sqrt
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AllowInfNan, BaseModel, BeforeValidator, ConfigDict, PrivateAttr, Strict
@@ -128,6 +128,42 @@ class Family(StrEnum):
     RECURRENT = "recurrent"
 
 
+@dataclass(frozen=True)
+class DefaultInit:
+    """How one tensor starts out when the spec's `init:` rules leave it alone: PyTorch's default
+    (the module's `reset_parameters`) as a `torch.nn.init` function, by its archdsl.spec.init name,
+    with every argument."""
+
+    name: str
+    """An initializer of archdsl.spec.init.INITIALIZERS other than 'default'."""
+    args: tuple[tuple[str, float | str], ...] = ()
+    zero_row: int | None = None
+    """A row along axis 0 set to zero after the draw (Embedding's `padding_idx`)."""
+
+    @classmethod
+    def of(cls, name: str, zero_row: int | None = None, **kwargs: float | str) -> DefaultInit:
+        return cls(name, tuple(kwargs.items()), zero_row)
+
+    @property
+    def kwargs(self) -> dict[str, float | str]:
+        return dict(self.args)
+
+
+def fan_in(shape: Sequence[int]) -> int:
+    """torch.nn.init's fan_in of a weight: input channels × kernel size (axes 1 and up)."""
+    return prod(shape[1:])
+
+
+def layer_defaults(weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+    """nn.Conv*/nn.Linear's reset_parameters: kaiming_uniform(a=√5) for the weight, then a bias
+    uniform in ±1/√fan_in."""
+    bound = 1 / sqrt(fan_in(weights["weight"].shape)) if fan_in(weights["weight"].shape) > 0 else 0.0
+    found = {"weight": DefaultInit.of("kaiming_uniform", a=sqrt(5), mode="fan_in", nonlinearity="leaky_relu")}
+    if "bias" in weights:
+        found["bias"] = DefaultInit.of("uniform", a=-bound, b=bound)
+    return found
+
+
 class Receptive:
     """Markers for ops that keep or end spatial correspondence."""
 
@@ -166,6 +202,12 @@ class Op:
 
     def weights(self, attrs: Any, inputs: Sequence[TensorType]) -> dict[str, Weight]:
         """Parameters and buffers, in PyTorch's order and names."""
+        return {}
+
+    def default_init(self, attrs: Any, weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+        """How each of `weights` (this op's, as `weights` returns them) starts out by default, in the
+        order PyTorch's module draws them. Ops without an entry for a weight leave it to torch's
+        module (the ONNX backend's numpy initialisation then refuses the op)."""
         return {}
 
     def macs(self, attrs: Any, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:

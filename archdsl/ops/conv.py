@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    DefaultInit,
     Family,
     Int,
     IntOrList,
@@ -23,6 +24,7 @@ from archdsl.ops.base import (
     expect_float,
     expect_rank,
     groups_not_dividing,
+    layer_defaults,
     register,
     spatial_positive,
     tuple_n,
@@ -101,6 +103,9 @@ class _ConvNd(Op):
         if a.bias:
             found["bias"] = Weight((a.out,))
         return found
+
+    def default_init(self, a: ConvAttrs, weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+        return layer_defaults(weights)
 
     def macs(self, a: ConvAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
         per_output = channels(inputs[0]) // a.groups * prod(tuple_n(a.kernel, self.ndim, "kernel"))

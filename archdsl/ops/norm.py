@@ -15,6 +15,7 @@ from pydantic import Field
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    DefaultInit,
     Family,
     Float,
     Int,
@@ -62,6 +63,10 @@ class _Norm(Op):
 
     def flops(self, a: OpAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
         return outputs[0].numel() * (self.statistics + 2 + 2 * self.is_affine(a))
+
+    def default_init(self, a: OpAttrs, weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+        """Scale 1, shift 0; running mean 0, variance 1, batch count 0: no draws."""
+        return {name: DefaultInit("ones" if name in ("weight", "running_var") else "zeros") for name in weights}
 
 
 class BatchNormAttrs(OpAttrs):
