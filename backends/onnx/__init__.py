@@ -60,7 +60,7 @@ def register_commands(sub: Any) -> None:
 
 
 def _ops() -> set[str]:
-    from backends.onnx.lookup import load_rules
+    from backends.onnx.rules import load_rules
 
     return set(load_rules())
 

@@ -21,7 +21,7 @@ from archdsl.version import __version__
 from backends.onnx.builder import Builder
 from backends.onnx.dtypes import element_type, numpy_dtype
 from backends.onnx.functions import FUNCTION_DOMAIN, emit_with_functions
-from backends.onnx.lookup import check_opset, needed_opset
+from backends.onnx.rules import check_opset, needed_opset
 from backends.onnx.serialize import Emitted
 from backends.onnx.table import MIN_OPSET
 

@@ -19,7 +19,7 @@ import pytest
 
 from archdsl.ops import OPS
 from backends.onnx.checks import check, shape_mismatches
-from backends.onnx.lookup import load_rules
+from backends.onnx.rules import load_rules
 from backends.torch.examples import example_inputs
 
 
