@@ -37,7 +37,7 @@ def add_build_arguments(group: argparse._ArgumentGroup) -> None:
 
 
 def _ops() -> set[str]:
-    from backends.torch.lookup import load_rules
+    from backends.torch.rules import load_rules
 
     return set(load_rules())
 

@@ -51,7 +51,7 @@ def _tables() -> list[dict]:
     them never removes archdsl's own rules)."""
     from backends.graphviz import labels
     from backends.onnx.rules import load_rules as onnx_rules
-    from backends.torch.lookup import load_rules as torch_rules
+    from backends.torch.rules import load_rules as torch_rules
 
     return [OPS, torch_rules(), onnx_rules(), labels.RULES, registry.LOADED, registry.DECLARED, registry.IMPORTED]
 
