@@ -23,7 +23,7 @@ from archdsl.model import Model
 from archdsl.ops import OPS
 from archdsl.tensors import TensorType
 from backends.torch.codegen import ModeCodeGen
-from backends.torch.init import construct, seeded
+from backends.torch.construct import construct, seeded
 from backends.torch.rules import entry_for
 from backends.torch.runtime import train_or_eval
 from backends.torch.schedule import Schedule, make_schedule

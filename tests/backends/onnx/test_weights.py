@@ -1,6 +1,6 @@
 """Where exported weights come from: a checkpoint (.pt or .npz; every missing, extra or
 mis-shaped tensor named), or initial weights drawn in numpy, bit for bit the torch
-backend's, with or without torch installed (test_numpy_init.py checks the bits)."""
+backend's, with or without torch installed (test_initial_weights.py checks the bits)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from onnx import numpy_helper
 import archdsl
 from archdsl.errors import ArchdslError, BackendError
 from archdsl.ops import OPS, Op, Weight
-from backends.onnx.numpy_init import DRAW, TORCH_ONLY
+from backends.onnx.initial_weights import DRAW, TORCH_ONLY
 from backends.onnx.weights import declared
 
 
