@@ -18,9 +18,9 @@ from pydantic_core import PydanticUndefined
 
 from archdsl.errors import SpecError, did_you_mean
 from archdsl.fileio import write_atomic
-from archdsl.ops import OPS, Op
+from archdsl.ops import OPS, Family, Op
 
-FAMILIES = ("io", "conv", "linear", "norm", "activation", "pool", "regularization", "merge", "shape", "recurrent")
+FAMILIES = tuple(Family)
 START, END = "<!-- op-reference:start -->", "<!-- op-reference:end -->"
 
 

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 from archdsl.ir.graph import Node
 from archdsl.lint.registry import Context, Hit, rule
-from archdsl.ops import OPS, Window
+from archdsl.ops import OPS, Family, Window
 
 MEAN_SUBTRACTING = frozenset({"batchnorm1d", "batchnorm2d"})
 """Norms that subtract a per-channel mean, so a per-channel bias before them cancels out."""
 NO_OP_AFTER: dict[str, frozenset[str]] = {"relu": frozenset({"relu", "relu6"}), "relu6": frozenset({"relu6"})}
 """An activation → the activations after which it changes nothing (their output is already in its range)."""
-WIDTH_FAMILIES = frozenset({"conv", "linear"})
+WIDTH_FAMILIES = frozenset({Family.CONV, Family.LINEAR})
 """Ops whose `out` is the N or K of a matrix multiply (tensor cores want multiples of 8)."""
 AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
@@ -34,7 +34,7 @@ def _channel_bias(ctx: Context, layer: Node) -> bool:
     weights = OPS[layer.op].weights(layer.attrs, ctx.graph.input_types(layer))
     out = ctx.graph.types[layer.name][0]
     bias = weights.get("bias")
-    along_channels = OPS[layer.op].family == "conv" or out.rank == 2
+    along_channels = OPS[layer.op].family == Family.CONV or out.rank == 2
     return bias is not None and out.rank >= 2 and bias.shape == (out.shape[1],) and along_channels
 
 

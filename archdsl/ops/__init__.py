@@ -13,6 +13,18 @@ from archdsl.ops import (  # noqa: F401  (registration side effects)
     resample,
     shape,
 )
-from archdsl.ops.base import OPS, Op, OpAttrs, Receptive, Weight, Window, get_op, infer_types, register
+from archdsl.ops.base import (
+    OPS,
+    DefaultInit,
+    Family,
+    Op,
+    OpAttrs,
+    Receptive,
+    Weight,
+    Window,
+    get_op,
+    infer_types,
+    register,
+)
 
-__all__ = ["OPS", "Op", "OpAttrs", "Receptive", "Weight", "Window", "get_op", "infer_types", "register"]
+__all__ = ["OPS", "DefaultInit", "Family", "Op", "OpAttrs", "Receptive", "Weight", "Window", "get_op", "infer_types", "register"]

@@ -13,6 +13,8 @@ from pydantic import Field
 
 from archdsl.ops.base import (
     Bool,
+    DefaultInit,
+    Family,
     Float,
     Int,
     NoAttrs,
@@ -59,7 +61,7 @@ class SoftmaxAttrs(OpAttrs):
 class _Activation(Op):
     """Shape-preserving element-wise function of a floating-point tensor."""
 
-    family = "activation"
+    family = Family.ACTIVATION
     per_element: ClassVar[int] = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -112,6 +114,9 @@ class PRelu(_Activation):
     def weights(self, a: PReluAttrs, inputs: Sequence[TensorType]) -> dict[str, Weight]:
         count = channels(inputs[0]) if a.num_parameters == "channels" else 1
         return {"weight": Weight((count,))}
+
+    def default_init(self, a: PReluAttrs, weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+        return {"weight": DefaultInit.of("constant", val=float(a.init))}
 
 
 @register

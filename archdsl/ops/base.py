@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from fractions import Fraction
 from functools import lru_cache
-from math import gcd, isqrt, prod
+from math import gcd, isqrt, prod, sqrt
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AllowInfNan, BaseModel, BeforeValidator, ConfigDict, PrivateAttr, Strict
@@ -110,6 +111,65 @@ class Window:
         return cls(reach + 1, Fraction(1, stride), reach - Fraction(padding, stride))
 
 
+class Family(str, Enum):
+    """An op's family, for diagrams, reports and the backends' lowering tables (one table per
+    family). String-valued, so it prints, compares and serialises as its name; a plugin op may
+    name a family of its own with a plain string."""
+
+    IO = "io"
+    CONV = "conv"
+    LINEAR = "linear"
+    NORM = "norm"
+    ACTIVATION = "activation"
+    POOL = "pool"
+    REGULARIZATION = "regularization"
+    MERGE = "merge"
+    SHAPE = "shape"
+    RECURRENT = "recurrent"
+
+    # enum.StrEnum's printing, on Python 3.10 too: `str(Family.CONV)` and f-strings give "conv"
+    def __str__(self) -> str:
+        return self.value
+
+    __format__ = str.__format__
+
+
+@dataclass(frozen=True)
+class DefaultInit:
+    """How one tensor starts out when the spec's `init:` rules leave it alone: PyTorch's default
+    (the module's `reset_parameters`) as a `torch.nn.init` function, by its archdsl.spec.init name,
+    with every argument."""
+
+    name: str
+    """An initializer of archdsl.spec.init.INITIALIZERS other than 'default'."""
+    args: tuple[tuple[str, float | str], ...] = ()
+    zero_row: int | None = None
+    """A row along axis 0 set to zero after the draw (Embedding's `padding_idx`)."""
+
+    @classmethod
+    def of(cls, name: str, zero_row: int | None = None, **kwargs: float | str) -> DefaultInit:
+        return cls(name, tuple(kwargs.items()), zero_row)
+
+    @property
+    def kwargs(self) -> dict[str, float | str]:
+        return dict(self.args)
+
+
+def fan_in(shape: Sequence[int]) -> int:
+    """torch.nn.init's fan_in of a weight: input channels × kernel size (axes 1 and up)."""
+    return prod(shape[1:])
+
+
+def layer_defaults(weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+    """nn.Conv*/nn.Linear's reset_parameters: kaiming_uniform(a=√5) for the weight, then a bias
+    uniform in ±1/√fan_in."""
+    bound = 1 / sqrt(fan_in(weights["weight"].shape)) if fan_in(weights["weight"].shape) > 0 else 0.0
+    found = {"weight": DefaultInit.of("kaiming_uniform", a=sqrt(5), mode="fan_in", nonlinearity="leaky_relu")}
+    if "bias" in weights:
+        found["bias"] = DefaultInit.of("uniform", a=-bound, b=bound)
+    return found
+
+
 class Receptive:
     """Markers for ops that keep or end spatial correspondence."""
 
@@ -126,9 +186,8 @@ class Op:
     """One operation of the op set. Subclass, set the class attributes, `@register` it."""
 
     name: ClassVar[str]
-    family: ClassVar[str]
-    """Op family, for diagrams and reports: io, conv, linear, norm, activation, pool,
-    regularization, merge, shape, recurrent."""
+    family: ClassVar[Family | str]
+    """Op family (a `Family`; a plugin may name a new one), for diagrams, reports and lowering tables."""
     Attrs: ClassVar[type[OpAttrs]] = NoAttrs
     arity: ClassVar[tuple[int, int | None]] = (1, 1)
     """Smallest and largest number of inputs (None: unbounded)."""
@@ -149,6 +208,12 @@ class Op:
 
     def weights(self, attrs: Any, inputs: Sequence[TensorType]) -> dict[str, Weight]:
         """Parameters and buffers, in PyTorch's order and names."""
+        return {}
+
+    def default_init(self, attrs: Any, weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+        """How each of `weights` (this op's, as `weights` returns them) starts out by default, in the
+        order PyTorch's module draws them. Ops without an entry for a weight leave it to torch's
+        module (the ONNX backend's numpy initialisation then refuses the op)."""
         return {}
 
     def macs(self, attrs: Any, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
@@ -200,7 +265,7 @@ class Op:
     def keeps_result(self, in_place: bool) -> bool:
         """Whether autograd keeps this op's result for the backward pass: ops that save it, and
         activations run in place, which have overwritten their input and differentiate from the output."""
-        return self.saves_result or (in_place and self.family == "activation")
+        return self.saves_result or (in_place and self.family == Family.ACTIVATION)
 
     def aliases_input(self) -> bool:
         """Whether the result may be the first input's storage whatever the attributes: a view, or

@@ -11,6 +11,8 @@ from pydantic import Field, model_validator
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    DefaultInit,
+    Family,
     Int,
     IntOrList,
     Op,
@@ -22,6 +24,7 @@ from archdsl.ops.base import (
     expect_float,
     expect_rank,
     groups_not_dividing,
+    layer_defaults,
     register,
     spatial_positive,
     tuple_n,
@@ -53,7 +56,7 @@ class ConvAttrs(OpAttrs):
 
 
 class _ConvNd(Op):
-    family = "conv"
+    family = Family.CONV
     shape_formula = "N×C×L… → N×out×L′… with L′ = ⌊(L + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1 per spatial axis (padding same: L′ = L)"
     Attrs = ConvAttrs
     ndim: ClassVar[int]
@@ -100,6 +103,9 @@ class _ConvNd(Op):
         if a.bias:
             found["bias"] = Weight((a.out,))
         return found
+
+    def default_init(self, a: ConvAttrs, weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+        return layer_defaults(weights)
 
     def macs(self, a: ConvAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
         per_output = channels(inputs[0]) // a.groups * prod(tuple_n(a.kernel, self.ndim, "kernel"))

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from archdsl.ops.base import Int, Op, OpAttrs, register
+from archdsl.ops.base import Family, Int, Op, OpAttrs, register
 from archdsl.tensors import BATCH, TensorType
 
 Dtype = Literal["float32", "float16", "bfloat16", "float64", "int64", "int32", "bool"]
@@ -24,7 +24,7 @@ class Input(Op):
 
     name = "input"
     shape_formula = "N × shape (the batch axis N stays symbolic)"
-    family = "io"
+    family = Family.IO
     Attrs = InputAttrs
     arity = (0, 0)
 

@@ -9,6 +9,8 @@ from pydantic import Field, model_validator
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    DefaultInit,
+    Family,
     Int,
     Op,
     OpAttrs,
@@ -16,6 +18,7 @@ from archdsl.ops.base import (
     ReceptiveStep,
     Weight,
     expect_float,
+    layer_defaults,
     register,
 )
 from archdsl.tensors import BATCH, TensorType, shape_text
@@ -42,7 +45,7 @@ class Linear(Op):
 
     name = "linear"
     shape_formula = "N×…×F → N×…×out"
-    family = "linear"
+    family = Family.LINEAR
     Attrs = LinearAttrs
     mac_formula = "out_numel × in_features"
     flop_formula = "out_numel (bias add) when bias"
@@ -63,6 +66,9 @@ class Linear(Op):
         if a.bias:
             found["bias"] = Weight((a.out,))
         return found
+
+    def default_init(self, a: LinearAttrs, weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+        return layer_defaults(weights)
 
     def macs(self, a: LinearAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
         return outputs[0].numel() * in_features(inputs[0])
@@ -93,7 +99,7 @@ class Embedding(Op):
 
     name = "embedding"
     shape_formula = "N×… integers → N×…×dim, float32"
-    family = "linear"
+    family = Family.LINEAR
     Attrs = EmbeddingAttrs
     mac_formula = "0 (a table lookup)"
 
@@ -108,6 +114,10 @@ class Embedding(Op):
 
     def weights(self, a: EmbeddingAttrs, inputs: Sequence[TensorType]) -> dict[str, Weight]:
         return {"weight": Weight((a.num, a.dim))}
+
+    def default_init(self, a: EmbeddingAttrs, weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+        """N(0, 1), with the padding_idx row zeroed."""
+        return {"weight": DefaultInit.of("normal", zero_row=a.padding_idx, mean=0.0, std=1.0)}
 
     def receptive(self, a: EmbeddingAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> ReceptiveStep:
         # A new feature axis is appended, so input and output axes no longer line up.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from archdsl.errors import ShapeError
-from archdsl.ops.base import Int, NoAttrs, Op, OpAttrs, Receptive, ReceptiveStep, axis, expect_float, register
+from archdsl.ops.base import Family, Int, NoAttrs, Op, OpAttrs, Receptive, ReceptiveStep, axis, expect_float, register
 from archdsl.ops.regularization import Probability
 from archdsl.tensors import BATCH, Dim, TensorType, shape_text
 
@@ -40,7 +40,7 @@ def broadcast(a: tuple[Dim, ...], b: tuple[Dim, ...]) -> tuple[Dim, ...]:
 
 
 class _Join(Op):
-    family = "merge"
+    family = Family.MERGE
     Attrs = NoAttrs
     arity = (2, None)
     flop_formula = "(inputs − 1) × out_numel"

@@ -15,6 +15,8 @@ from pydantic import Field
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    DefaultInit,
+    Family,
     Float,
     Int,
     Op,
@@ -42,7 +44,7 @@ def affine_weights(shape: tuple[int, ...], weight: bool, bias: bool) -> dict[str
 class _Norm(Op):
     """Shape-preserving normalisation of a floating-point tensor."""
 
-    family = "norm"
+    family = Family.NORM
     statistics: ClassVar[int] = 3
     """FLOPs per element spent on the statistics (0 when they are stored)."""
     flop_formula = "out_numel × (statistics + 2 + 2·affine): statistics 3 per element when computed (sum, square, sum), 0 for BatchNorm; normalise 2; scale and shift 2"
@@ -61,6 +63,10 @@ class _Norm(Op):
 
     def flops(self, a: OpAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
         return outputs[0].numel() * (self.statistics + 2 + 2 * self.is_affine(a))
+
+    def default_init(self, a: OpAttrs, weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+        """Scale 1, shift 0; running mean 0, variance 1, batch count 0: no draws."""
+        return {name: DefaultInit("ones" if name in ("weight", "running_var") else "zeros") for name in weights}
 
 
 class BatchNormAttrs(OpAttrs):

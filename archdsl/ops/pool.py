@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    Family,
     Int,
     IntOrList,
     Op,
@@ -59,7 +60,7 @@ class AvgPoolAttrs(PoolAttrs):
 
 
 class _PoolNd(Op):
-    family = "pool"
+    family = Family.POOL
     ndim: ClassVar[int]
     mac_formula = "0"
     flop_formula = "out_numel × prod(kernel) (one compare or add per window element)"
@@ -162,7 +163,7 @@ def adaptive_window(size: int, out: int) -> Window:
 
 
 class _AdaptivePoolNd(Op):
-    family = "pool"
+    family = Family.POOL
     Attrs = AdaptiveAttrs
     shape_formula = "N×C×L… → N×C×size… (a null size keeps that axis)"
     ndim: ClassVar[int]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import sqrt
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
@@ -10,6 +11,8 @@ from pydantic import Field
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    DefaultInit,
+    Family,
     Float,
     Int,
     Op,
@@ -41,7 +44,7 @@ class RnnAttrs(RecurrentAttrs):
 
 
 class _Recurrent(Op):
-    family = "recurrent"
+    family = Family.RECURRENT
     shape_formula = "N×T×F → output N×T×(D·hidden), h_n (lstm: also c_n) (D·num_layers)×N×hidden; D = 2 if bidirectional; T and N swap unless batch_first"
     Attrs = RecurrentAttrs
     gates: ClassVar[int]
@@ -92,6 +95,11 @@ class _Recurrent(Op):
                     found[f"bias_ih_l{k}{suffix}"] = Weight((rows,))
                     found[f"bias_hh_l{k}{suffix}"] = Weight((rows,))
         return found
+
+    def default_init(self, a: RecurrentAttrs, weights: dict[str, Weight]) -> dict[str, DefaultInit]:
+        """Every tensor uniform in ±1/√hidden, in the order of `weights`."""
+        bound = 1.0 / sqrt(a.hidden) if a.hidden > 0 else 0.0
+        return dict.fromkeys(weights, DefaultInit.of("uniform", a=-bound, b=bound))
 
     def macs(self, a: RecurrentAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> int:
         _, steps, features = self.layout(a, inputs[0])

@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from archdsl.ops.base import Bool, Float, Op, OpAttrs, expect_rank, register
+from archdsl.ops.base import Bool, Family, Float, Op, OpAttrs, expect_rank, register
 from archdsl.tensors import TensorType
 
 Probability = Annotated[Float, Field(ge=0, lt=1, description="drop probability")]
@@ -26,7 +26,7 @@ class DropPathAttrs(OpAttrs):
 class _Dropout(Op):
     """Shape-preserving random masking during training."""
 
-    family = "regularization"
+    family = Family.REGULARIZATION
     Attrs = DropoutAttrs
     eval_alias = True  # nn.Dropout and stochastic depth return their input unchanged in eval mode
     rank: ClassVar[int | None] = None

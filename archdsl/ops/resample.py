@@ -28,6 +28,7 @@ from pydantic import Field, model_validator
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
     Bool,
+    Family,
     Float,
     Int,
     Op,
@@ -96,7 +97,7 @@ class Upsample(Op):
 
     name = "upsample"
     shape_formula = "N×C×L… → N×C×size…, or N×C×⌊L·scale⌋…"
-    family = "shape"
+    family = Family.SHAPE
     Attrs = UpsampleAttrs
     flop_formula = "out_numel × (1 nearest; 7 bilinear: four weights, three blends per axis pair)"
 
@@ -150,7 +151,7 @@ class Pad(Op):
 
     name = "pad"
     shape_formula = "each padded axis grows by its two pads (negative constant pads crop)"
-    family = "shape"
+    family = Family.SHAPE
     Attrs = PadAttrs
 
     def pairs(self, a: PadAttrs, x: TensorType) -> list[tuple[int, int]]:
@@ -215,7 +216,7 @@ class Crop(Op):
 
     name = "crop"
     shape_formula = "N×C×L… → N×C×size…"
-    family = "shape"
+    family = Family.SHAPE
     Attrs = CropAttrs
     view = True
 

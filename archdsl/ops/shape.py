@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from archdsl.errors import ShapeError
 from archdsl.ops.base import (
+    Family,
     Int,
     NoAttrs,
     Op,
@@ -37,7 +38,7 @@ def fixed_axis(x: TensorType, dim: int, what: str) -> tuple[int, int]:
 
 
 class _Shape(Op):
-    family = "shape"
+    family = Family.SHAPE
     view = True  # identity, flatten, reshape, select: no copy, the input's storage
 
     def receptive(self, a: OpAttrs, inputs: Sequence[TensorType], outputs: Sequence[TensorType]) -> ReceptiveStep:
@@ -122,7 +123,7 @@ class Permute(Op):
 
     name = "permute"
     shape_formula = "axes reordered as dims says"
-    family = "shape"
+    family = Family.SHAPE
     view = True
     Attrs = PermuteAttrs
 
@@ -214,7 +215,7 @@ class ChunkAttrs(OpAttrs):
 class _Pieces(Op):
     """Cuts one axis into pieces, one output port each, named "0", "1", ..."""
 
-    family = "shape"
+    family = Family.SHAPE
     arity = (1, 1)
     view = True  # torch.split/chunk return views of the input
 
@@ -285,7 +286,7 @@ class ChannelShuffle(Op):
     """Interleaves channel groups, as in ShuffleNet (torch.nn.ChannelShuffle)."""
 
     name = "channel_shuffle"
-    family = "shape"
+    family = Family.SHAPE
     Attrs = ChannelShuffleAttrs
 
     def infer(self, a: ChannelShuffleAttrs, inputs: Sequence[TensorType]) -> list[TensorType]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from archdsl.analysis.schedule import infer_shapes
+from archdsl.analysis.shapes import infer_shapes
 from archdsl.ir.graph import Graph, Node, Output, Ref, Scope
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archdsl.analysis.schedule import infer_shapes
+from archdsl.analysis.shapes import infer_shapes
 from archdsl.errors import ArchdslError
 from archdsl.ir.graph import Graph, Ref
 from archdsl.ops import OPS

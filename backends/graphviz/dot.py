@@ -8,7 +8,7 @@ from archdsl.analysis import Analysis
 from archdsl.analysis.formats import human
 from archdsl.ir.graph import Ref
 from archdsl.lowering import Lowering
-from archdsl.ops import OPS
+from archdsl.ops import OPS, Family
 from archdsl.tensors import shape_text
 from backends.graphviz import style
 from backends.graphviz.merge import merge_repeats
@@ -111,7 +111,7 @@ class _Drawing:
         node = self.graph.nodes[name]
         if node.is_input:
             label = style.html_lines(f"input {name}", [shape_text(self.graph.types[name][0].shape)], [])
-            dot.node(name, label, shape="oval", penwidth="2", fillcolor=style.family_colour("io"))
+            dot.node(name, label, shape="oval", penwidth="2", fillcolor=style.family_colour(Family.IO))
             return
         cost = self.analysis.costs[name]
         small = [cost_line(cost.params, cost.macs if "macs" in self.options.show else 0), self.rf(name)]
@@ -150,16 +150,16 @@ class _Drawing:
             shape = tensor_label(self.analysis, out.ref)
             label = style.html_lines(f"output {name}", [shape], ["train only" if out.train_only else ""])
             extra = {"style": "filled,dashed"} if out.train_only else {}
-            dot.node(marker, label, shape="oval", penwidth="2", fillcolor=style.family_colour("io"), **extra)
+            dot.node(marker, label, shape="oval", penwidth="2", fillcolor=style.family_colour(Family.IO), **extra)
             dot.edge(self.view.owner[out.ref.node], marker, **({"style": "dashed"} if out.train_only else {}))
 
     def legend(self, dot: graphviz.Digraph) -> None:
         drawn = {OPS[self.graph.nodes[b.node].op].family for b in self.view.boxes.values() if b.node}
-        families = [f for f in style.FAMILY_COLOURS if f in drawn and f != "io"]
+        families = [f for f in style.FAMILY_COLOURS if f in drawn and f != Family.IO]
         families += sorted(drawn - set(style.FAMILY_COLOURS))
         blocks = any(b.scopes for b in self.view.boxes.values())
         train_only = bool(self.train_only) or any(o.train_only for o in self.graph.outputs.values())
-        windows = bool(drawn & {"conv", "pool"})
+        windows = bool(drawn & {Family.CONV, Family.POOL})
         dot.node("legend/", style.legend_label(families, blocks, train_only, windows), shape="plaintext",
                  style="", fillcolor="")
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Node
-from archdsl.ops import OPS
+from archdsl.ops import OPS, Family
 from archdsl.plugin import load_lowerings, lowering_gap
 
 Rule = Callable[[Any], str]
@@ -187,11 +187,7 @@ lowers("chunk")(_keys("chunks", "dim"))
 lowers("pad")(_keys("pads", "mode", "value"))
 lowers("input")(_keys("dtype"))
 
-FAMILY_RULES: dict[str, Rule] = {
-    family: nondefault
-    for family in ("io", "conv", "linear", "norm", "activation", "pool",
-                   "regularization", "merge", "shape", "recurrent")
-}
+FAMILY_RULES: dict[str, Rule] = dict.fromkeys(Family, nondefault)
 """The rule for an op of a known family that has no entry in `RULES`: every changed attribute."""
 
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from html import escape
 
+from archdsl.ops import Family
+
 FONT = "Helvetica"
 
 FAMILY_COLOURS: dict[str, str] = {
-    "io": "#ffffff",
-    "conv": "#9ecae1",
-    "linear": "#bcbddc",
-    "norm": "#fdf1a6",
-    "activation": "#fdd0a2",
-    "pool": "#a1d99b",
-    "regularization": "#d9d9d9",
-    "merge": "#f4a6c6",
-    "shape": "#eeeeee",
-    "recurrent": "#8fd6c9",
+    Family.IO: "#ffffff",
+    Family.CONV: "#9ecae1",
+    Family.LINEAR: "#bcbddc",
+    Family.NORM: "#fdf1a6",
+    Family.ACTIVATION: "#fdd0a2",
+    Family.POOL: "#a1d99b",
+    Family.REGULARIZATION: "#d9d9d9",
+    Family.MERGE: "#f4a6c6",
+    Family.SHAPE: "#eeeeee",
+    Family.RECURRENT: "#8fd6c9",
 }
 """Fill colour of a node by its op's family (`Op.family`)."""
 
@@ -45,9 +47,9 @@ LEGEND_EXTRAS = (
 )
 
 
-def family_colour(family: str) -> str:
+def family_colour(family: Family | str) -> str:
     """The fill of a family; families added later share the neutral shape colour."""
-    return FAMILY_COLOURS.get(family, FAMILY_COLOURS["shape"])
+    return FAMILY_COLOURS.get(family, FAMILY_COLOURS[Family.SHAPE])
 
 
 def cluster_fill(depth: int) -> str:

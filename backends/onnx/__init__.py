@@ -62,7 +62,7 @@ def register_commands(sub: Any, kit: CommandKit) -> None:
 
 
 def _ops() -> set[str]:
-    from backends.onnx.lookup import load_rules
+    from backends.onnx.rules import load_rules
 
     return set(load_rules())
 

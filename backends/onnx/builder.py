@@ -20,7 +20,7 @@ from onnx import AttributeProto, NodeProto, helper, numpy_helper
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Node, Ref
 from archdsl.ops import OPS, Weight
-from backends.onnx.lookup import emitter_for
+from backends.onnx.rules import emitter_for
 
 
 def port_name(graph: Graph, ref: Ref, renamed: dict[Ref, str]) -> str:

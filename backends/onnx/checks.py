@@ -11,7 +11,7 @@ from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Ref
 from archdsl.tensors import BATCH
 from backends.onnx.builder import port_name
-from backends.onnx.emit import output_names
+from backends.onnx.model_proto import output_names
 
 
 def check(model: onnx.ModelProto | bytes, graph: Graph | None = None) -> None:

@@ -14,9 +14,9 @@ import onnx
 from archdsl.ir.graph import Graph
 from archdsl.lowering import Lowering
 from archdsl.passes import optimize as run_passes
-from backends.onnx.emit import Emission, emit, metadata, resolve_opset
-from backends.onnx.fold import apply
+from backends.onnx.model_proto import Emission, build_model, metadata, resolve_opset
 from backends.onnx.serialize import Emitted
+from backends.onnx.weight_rewrites import apply_weight_rewrites
 from backends.onnx.weights import resolve
 
 
@@ -44,9 +44,9 @@ def exported(lowering: Lowering, options: ExportOptions = ExportOptions()) -> Em
         rewritten = run_passes(graph)
         graph, rewrites = rewritten.graph, rewritten.weights
     opset = resolve_opset(graph, options.opset)  # before the weights: fail fast, nothing built
-    weights = apply(resolve(lowering, options.weights, options.seed), rewrites)
+    weights = apply_weight_rewrites(resolve(lowering, options.weights, options.seed), rewrites)
     meta = metadata(lowering.spec.name, lowering.spec.params, options.optimize)
-    return emit(graph, weights, Emission(opset, options.functions, meta))
+    return build_model(graph, weights, Emission(opset, options.functions, meta))
 
 
 def export(lowering: Lowering, options: ExportOptions = ExportOptions()) -> onnx.ModelProto:

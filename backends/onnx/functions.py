@@ -96,7 +96,7 @@ class Layout:
         return 1 + max((self.height(m) for m in nested), default=0)
 
 
-def emit_with_functions(builder: Builder) -> list[FunctionProto]:
+def build_with_functions(builder: Builder) -> list[FunctionProto]:
     """Fill the main builder with plain nodes and block calls; the FunctionProtos, in definition order."""
     layout = Layout(builder.graph)
     functions: list[FunctionProto] = []

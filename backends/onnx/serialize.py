@@ -2,9 +2,12 @@
 
 Putting 100 MB of weights through protobuf costs three copies (array → bytes → raw_data →
 serialized message) and protobuf is slow at the last. Here protobuf encodes everything but
-the tensor data (kilobytes), and the data is written beside it in the wire format
-(backends/onnx/wire.py): the bytes are those of `ModelProto.SerializeToString()`, made with
-one copy of the data.
+the tensor data (kilobytes), and the data is written beside it in the wire format: the bytes
+are those of `ModelProto.SerializeToString()`, made with one copy of the data.
+
+The few pieces of the wire format needed: a message's encoding is its fields' encodings one
+after another, and a length-delimited field (an embedded message, a bytes field) is a tag, the
+length as a varint, then the bytes.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from google.protobuf.message import Message
 from onnx import GraphProto, ModelProto, TensorProto
 
 from archdsl.errors import BackendError
-from backends.onnx.wire import header, split
 
 Chunk = bytes | np.ndarray
 """A piece of a serialized model: protobuf's bytes, or a 1-D uint8 view of tensor data."""
@@ -79,3 +82,41 @@ def _check_size(size: int) -> None:
     if size > MAX_BYTES:
         raise BackendError(f"the ONNX model would be {size / 2**30:.2f} GiB; protobuf cannot encode more than 2 GiB",
                            hint="ONNX keeps larger weights in external data files, which archdsl does not write")
+
+
+# -- the protobuf wire format -----------------------------------------------------------
+
+LENGTH_DELIMITED = 2
+"""The wire type of embedded messages, strings and bytes."""
+
+
+def varint(value: int) -> bytes:
+    """`value` (≥ 0) as a base-128 varint, least significant group first."""
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def header(number: int, length: int) -> bytes:
+    """The tag and length that precede `length` bytes of length-delimited field `number`."""
+    return varint(number << 3 | LENGTH_DELIMITED) + varint(length)
+
+
+def split(message: Message, number: int) -> tuple[bytes, bytes]:
+    """The encodings of `message`'s fields numbered below and above `number` (field `number`
+    itself left out). Protobuf writes fields in number order, so field `number` goes between."""
+    present = [field for field, _ in message.ListFields()]
+    if all(field.number < number for field in present):
+        return message.SerializeToString(), b""
+    before, after = type(message)(), type(message)()
+    before.CopyFrom(message)
+    after.CopyFrom(message)
+    for field in present:
+        if field.number >= number:
+            before.ClearField(field.name)
+        if field.number <= number:
+            after.ClearField(field.name)
+    return before.SerializeToString(), after.SerializeToString()

@@ -4,8 +4,8 @@
   mapping of arrays/tensors from Python: every tensor the spec declares must be there,
   with its shape, and nothing else (a BackendError per problem, naming the tensor);
 - otherwise initial weights under a seed, drawn in numpy bit for bit as
-  `model.to_torch(seed=...)` initialises them (backends.onnx.numpy_init), without
-  importing torch; only what numpy cannot reproduce (`numpy_init.torch_only`: an
+  `model.to_torch(seed=...)` initialises them (backends.onnx.initial_weights), without
+  importing torch; only what numpy cannot reproduce (`initial_weights.torch_only`: an
   `orthogonal` rule, say) is built by the torch backend, and needs torch installed.
   torch is otherwise imported only to read a `.pt` checkpoint.
 """
@@ -41,7 +41,7 @@ def declared(graph: Graph) -> dict[str, tuple[Node, Weight]]:
 
 
 def torch_available() -> bool:
-    """Whether torch can be imported (needed for `.pt` checkpoints and `numpy_init.torch_only` plans)."""
+    """Whether torch can be imported (needed for `.pt` checkpoints and `initial_weights.torch_only` plans)."""
     try:
         return importlib.util.find_spec("torch") is not None
     except (ImportError, ValueError):
@@ -57,7 +57,7 @@ def resolve(lowering: Lowering, weights: str | Path | Mapping[str, Any] | None =
         given = load_checkpoint(weights) if isinstance(weights, (str, Path)) else weights
         return check(lowering.graph, given, str(weights) if isinstance(weights, (str, Path)) else "weights")
     seed = 0 if seed is None else seed
-    from backends.onnx.numpy_init import initial_weights, torch_only
+    from backends.onnx.initial_weights import initial_weights, torch_only
 
     needs_torch = torch_only(lowering.graph, lowering.init)
     if needs_torch is None:

@@ -30,7 +30,7 @@ def build(lowering: Lowering, args: argparse.Namespace) -> str:
 
 
 def _ops() -> set[str]:
-    from backends.torch.lookup import load_rules
+    from backends.torch.rules import load_rules
 
     return set(load_rules())
 

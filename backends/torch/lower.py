@@ -22,9 +22,9 @@ from archdsl.lowering import Lowering
 from archdsl.ops import OPS
 from archdsl.tensors import TensorType
 from backends.torch.codegen import ModeCodeGen, PathCodeGen, path_rewrites
-from backends.torch.init import construct, seeded
-from backends.torch.lookup import entry_for
+from backends.torch.construct import construct, seeded
 from backends.torch.names import argument_name, value_name
+from backends.torch.rules import entry_for
 from backends.torch.runtime import train_or_eval
 from backends.torch.schedule import Schedule, make_schedule
 from backends.torch.table import Entry, Make

@@ -1,6 +1,8 @@
-"""The torch lowering table: one rule per op name, registered with `@lowers("conv2d")`.
+"""The torch lowering contract: what a rule sees (`Site`), a table entry (`Entry`), the table every
+op is found in (`RULES`), and the helper rules share.
 
-A rule receives a `Site` (the IR node being lowered, its types, and methods
+The built-in rules sit in backends/torch/rules, one table per op family; a plugin adds its ops
+with `@lowers("op")`. A rule receives a `Site` (the IR node being lowered, its types, and methods
 that add torch.fx nodes for it) and the fx values of the node's inputs; it
 returns the fx value of the op's result. Modules are described by a `Make`
 (class and keyword arguments), so the same record both builds the module and
@@ -9,7 +11,7 @@ prints it in the standalone Python source.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -57,9 +59,17 @@ class Site(Protocol):
     def method(self, name: str, *args: Any, suffix: str = "", **kwargs: Any) -> fx.Node:
         """Call a tensor method on `args[0]`."""
 
+    def placeholder(self) -> fx.Node:
+        """Declare this node a graph input (a `forward` argument)."""
+
 
 Rule = Callable[[Site, list["fx.Node"]], "fx.Node"]
 PortPath = Callable[[int], tuple[int, ...]]
+
+
+def tuple_port(port: int) -> tuple[int, ...]:
+    """Output port p is item p of the result (torch.split, nn.GRU's (output, h_n))."""
+    return (port,)
 
 
 @dataclass(frozen=True)
@@ -68,24 +78,31 @@ class Entry:
     need (aliasing, what autograd keeps) is the op's own: `archdsl.ops.Op`."""
 
     rule: Rule
-    port_path: PortPath
+    port_path: PortPath = tuple_port
 
 
 RULES: dict[str, Entry] = {}
+"""Every op's rule: the families' tables (backends/torch/rules) and the plugins' `@lowers`."""
 
 
-def tuple_port(port: int) -> tuple[int, ...]:
-    """Output port p is item p of the result (torch.split, nn.GRU's (output, h_n))."""
-    return (port,)
+def add_table(table: Mapping[str, Entry]) -> None:
+    """Add a table's entries to RULES; an op may have only one."""
+    for op, entry in table.items():
+        if op in RULES:
+            raise ValueError(f"torch lowering for '{op}' is registered twice")
+        RULES[op] = entry
 
 
 def lowers(op: str, port_path: PortPath = tuple_port) -> Callable[[Rule], Rule]:
-    """Register the decorated function as the torch lowering of `op`."""
+    """Register the decorated function as the torch lowering of `op` (for plugins)."""
 
     def register(rule: Rule) -> Rule:
-        if op in RULES:
-            raise ValueError(f"torch lowering for '{op}' is registered twice")
-        RULES[op] = Entry(rule, port_path)
+        add_table({op: Entry(rule, port_path)})
         return rule
 
     return register
+
+
+def size(value: Any) -> Any:
+    """An int-or-list attribute as torch takes it: an int, or a tuple."""
+    return tuple(value) if isinstance(value, list) else value

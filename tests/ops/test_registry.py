@@ -9,9 +9,9 @@ import sys
 import pydantic
 import pytest
 
-from archdsl.ops import OPS, Op, OpAttrs
+from archdsl.ops import OPS, Family, Op, OpAttrs
 
-FAMILIES = {"io", "conv", "linear", "norm", "activation", "pool", "regularization", "merge", "shape", "recurrent"}
+FAMILIES = set(Family)
 ALL_OPS = sorted(OPS)
 
 

@@ -6,40 +6,29 @@ import math
 
 import numpy as np
 
-from backends.onnx.rules.common import channel_view, scalar
-from backends.onnx.table import Site, emits
-
-SAME_NAME = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh"}
-"""Ops with an ONNX operator of identical semantics and no attributes."""
+from backends.onnx.table import Emitter, Rule, Site, channel_view, scalar
 
 
-def _plain(op_type: str):
+def _plain(op_type: str) -> Rule:
+    """An ONNX operator of identical semantics and no attributes."""
     def rule(site: Site, x: list[str]) -> list[str]:
         return [site.op(op_type, x[0])]
 
     return rule
 
 
-for _op, _onnx in SAME_NAME.items():
-    emits(_op)(_plain(_onnx))
-
-
-@emits("relu6")
 def relu6(site: Site, x: list[str]) -> list[str]:
     return [site.op("Clip", x[0], scalar(site, 0.0, "min"), scalar(site, 6.0, "max"))]
 
 
-@emits("leaky_relu")
 def leaky_relu(site: Site, x: list[str]) -> list[str]:
     return [site.op("LeakyRelu", x[0], alpha=float(site.attrs.negative_slope))]
 
 
-@emits("elu")
 def elu(site: Site, x: list[str]) -> list[str]:
     return [site.op("Elu", x[0], alpha=float(site.attrs.alpha))]
 
 
-@emits("prelu")
 def prelu(site: Site, x: list[str]) -> list[str]:
     """ONNX broadcasts the slope from the right: a per-channel slope becomes C×1×…×1."""
     slope = site.weight("weight")
@@ -48,7 +37,6 @@ def prelu(site: Site, x: list[str]) -> list[str]:
     return [site.op("PRelu", x[0], slope)]
 
 
-@emits("gelu")
 def gelu(site: Site, x: list[str]) -> list[str]:
     """Gelu from opset 20; below, its definition written out."""
     approximate = site.attrs.approximate
@@ -64,27 +52,35 @@ def gelu(site: Site, x: list[str]) -> list[str]:
     return [site.op("Mul", half, site.op("Add", phi, scalar(site, 1.0, "one"), suffix="one_plus"))]
 
 
-@emits("silu")
 def silu(site: Site, x: list[str]) -> list[str]:
     return [site.op("Mul", x[0], site.op("Sigmoid", x[0]))]
 
 
-@emits("hardswish")
-def hardswish(site: Site, x: list[str]) -> list[str]:
-    return [site.op("HardSwish", x[0])]
-
-
-@emits("hardsigmoid")
 def hardsigmoid(site: Site, x: list[str]) -> list[str]:
     """relu6(x + 3) / 6 = clip(x/6 + 1/2, 0, 1)."""
     return [site.op("HardSigmoid", x[0], alpha=float(np.float32(1 / 6)), beta=0.5)]
 
 
-@emits("softmax")
 def softmax(site: Site, x: list[str]) -> list[str]:
     return [site.op("Softmax", x[0], axis=site.attrs.dim)]
 
 
-@emits("log_softmax")
 def log_softmax(site: Site, x: list[str]) -> list[str]:
     return [site.op("LogSoftmax", x[0], axis=site.attrs.dim)]
+
+
+TABLE: dict[str, Emitter] = {
+    "relu": Emitter(_plain("Relu")),
+    "relu6": Emitter(relu6),
+    "leaky_relu": Emitter(leaky_relu),
+    "prelu": Emitter(prelu),
+    "elu": Emitter(elu),
+    "gelu": Emitter(gelu),
+    "silu": Emitter(silu),
+    "hardswish": Emitter(_plain("HardSwish")),
+    "hardsigmoid": Emitter(hardsigmoid),
+    "sigmoid": Emitter(_plain("Sigmoid")),
+    "tanh": Emitter(_plain("Tanh")),
+    "softmax": Emitter(softmax),
+    "log_softmax": Emitter(log_softmax),
+}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from backends.onnx.table import Site, emits
+from backends.onnx.table import Emitter, Rule, Site
 
 
-def _fold(op_type: str):
+def _fold(op_type: str) -> Rule:
     def rule(site: Site, x: list[str]) -> list[str]:
         result = x[0]
         for i, item in enumerate(x[1:], start=1):
@@ -15,15 +15,19 @@ def _fold(op_type: str):
     return rule
 
 
-emits("add")(_fold("Add"))
-emits("mul")(_fold("Mul"))
 
 
-@emits("mean")
 def mean(site: Site, x: list[str]) -> list[str]:
     return [site.op("Mean", *x)]
 
 
-@emits("concat")
 def concat(site: Site, x: list[str]) -> list[str]:
     return [site.op("Concat", *x, axis=site.attrs.dim)]
+
+
+TABLE: dict[str, Emitter] = {
+    "add": Emitter(_fold("Add")),
+    "mul": Emitter(_fold("Mul")),
+    "mean": Emitter(mean),
+    "concat": Emitter(concat),
+}

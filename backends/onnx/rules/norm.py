@@ -6,8 +6,7 @@ import numpy as np
 
 from archdsl.ops.base import channels
 from backends.onnx.dtypes import numpy_dtype
-from backends.onnx.rules.common import channel_view, ints, reshape_dims, scalar
-from backends.onnx.table import Site, emits
+from backends.onnx.table import Emitter, Site, channel_view, ints, reshape_dims, scalar
 
 
 def _filled(site: Site, shape: tuple[int, ...], value: float, suffix: str) -> str:
@@ -43,11 +42,8 @@ def _batch_statistics(site: Site, x: str, scale: str, shift: str, eps: float) ->
     return site.op("Add", scaled, channel_view(site, shift, rank, "shift"))
 
 
-emits("batchnorm1d")(_batchnorm)
-emits("batchnorm2d")(_batchnorm)
 
 
-@emits("layernorm")
 def layernorm(site: Site, x: list[str]) -> list[str]:
     x_type = site.inputs[0]
     shape = tuple(int(d) for d in x_type.shape[x_type.rank - site.attrs.dims:])
@@ -56,7 +52,6 @@ def layernorm(site: Site, x: list[str]) -> list[str]:
     return [site.op("LayerNormalization", x[0], scale, *bias, axis=-site.attrs.dims, epsilon=float(site.attrs.eps))]
 
 
-@emits("groupnorm")
 def groupnorm(site: Site, x: list[str]) -> list[str]:
     """GroupNormalization from opset 21 (per-channel scale); below, InstanceNormalization over
     N×G×(C/G·spatial) and the per-channel affine map after it."""
@@ -78,7 +73,6 @@ def groupnorm(site: Site, x: list[str]) -> list[str]:
     return [site.op("Add", site.op("Mul", restored, scale, suffix="scaled"), shift)]
 
 
-@emits("local_response_norm")
 def local_response_norm(site: Site, x: list[str]) -> list[str]:
     """ONNX LRN centres its window as PyTorch does only for an odd size; an even size is
     written out as PyTorch computes it (average of squares over a zero-padded channel window)."""
@@ -95,3 +89,12 @@ def local_response_norm(site: Site, x: list[str]) -> list[str]:
     scaled = site.op("Add", site.op("Mul", average, scalar(site, a.alpha, "alpha"), suffix="scaled"),
                      scalar(site, a.k, "k"), suffix="shifted")
     return [site.op("Div", x[0], site.op("Pow", scaled, scalar(site, a.beta, "beta"), suffix="denominator"))]
+
+
+TABLE: dict[str, Emitter] = {
+    "batchnorm1d": Emitter(_batchnorm),
+    "batchnorm2d": Emitter(_batchnorm),
+    "layernorm": Emitter(layernorm),
+    "groupnorm": Emitter(groupnorm),
+    "local_response_norm": Emitter(local_response_norm),
+}

@@ -15,8 +15,7 @@ import numpy as np
 from archdsl.errors import BackendError
 from archdsl.ops import OPS
 from backends.onnx.dtypes import numpy_dtype
-from backends.onnx.rules.common import ints
-from backends.onnx.table import Site, emits
+from backends.onnx.table import Emitter, Rule, Site, ints
 
 
 def _window(site: Site) -> dict[str, Any]:
@@ -49,10 +48,6 @@ def _avgpool(site: Site, x: list[str]) -> list[str]:
     return [site.op("AveragePool", x[0], count_include_pad=int(site.attrs.count_include_pad), **_window(site))]
 
 
-for _op in ("maxpool1d", "maxpool2d"):
-    emits(_op)(_maxpool)
-for _op in ("avgpool1d", "avgpool2d"):
-    emits(_op)(_avgpool)
 
 
 def windows(size: int, out: int) -> list[tuple[int, int]]:
@@ -70,7 +65,7 @@ def uniform(size: int, out: int) -> tuple[int, int] | None:
     return None
 
 
-def _adaptive(kind: str):
+def _adaptive(kind: str) -> Rule:
     def rule(site: Site, x: list[str]) -> list[str]:
         sizes, outs = site.inputs[0].spatial, site.outputs[0].spatial
         if all(o == 1 for o in outs):
@@ -112,6 +107,12 @@ def _max_axis(site: Site, x: str, axis: int, size: int, out: int) -> str:
     return site.op("Concat", *pieces, axis=axis, suffix=f"axis{axis}")
 
 
-emits("adaptive_avgpool1d")(_adaptive("Average"))
-emits("adaptive_avgpool2d")(_adaptive("Average"))
-emits("adaptive_maxpool2d")(_adaptive("Max"))
+TABLE: dict[str, Emitter] = {
+    "maxpool1d": Emitter(_maxpool),
+    "maxpool2d": Emitter(_maxpool),
+    "avgpool1d": Emitter(_avgpool),
+    "avgpool2d": Emitter(_avgpool),
+    "adaptive_avgpool1d": Emitter(_adaptive("Average")),
+    "adaptive_avgpool2d": Emitter(_adaptive("Average")),
+    "adaptive_maxpool2d": Emitter(_adaptive("Max")),
+}

@@ -12,8 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from backends.onnx.rules.common import ints
-from backends.onnx.table import Site, emits
+from backends.onnx.table import Emitter, Site, ints
 
 GATES: dict[str, tuple[str, list[int]]] = {
     "rnn": ("RNN", [0]),
@@ -88,5 +87,4 @@ def _recurrent(site: Site, x: list[str]) -> list[str]:
     return [value, *finals]
 
 
-for _op in GATES:
-    emits(_op)(_recurrent)
+TABLE: dict[str, Emitter] = dict.fromkeys(GATES, Emitter(_recurrent))

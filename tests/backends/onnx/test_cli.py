@@ -13,7 +13,7 @@ import torch
 from onnx import numpy_helper
 
 from archdsl.cli import main
-from backends.onnx.lookup import load_rules
+from backends.onnx.rules import load_rules
 from backends.onnx.table import EMITTERS
 
 CIRCULAR_RELU = ("  - relu: {op: relu}", "  - relu: {op: pad, pads: [1, 1, 1, 1], mode: circular}")

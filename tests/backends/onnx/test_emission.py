@@ -11,8 +11,8 @@ import pytest
 
 import archdsl
 from archdsl.errors import BackendError
-from backends.onnx.lookup import load_rules
-from backends.onnx.numpy_init import initial_weights
+from backends.onnx.initial_weights import initial_weights
+from backends.onnx.rules import load_rules
 from backends.onnx.table import EMITTERS
 
 PAD = """

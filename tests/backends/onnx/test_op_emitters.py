@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from archdsl.ops import OPS
+from archdsl.ops import OPS, Family
 from backends.onnx.checks import check, shape_mismatches
-from backends.onnx.lookup import load_rules
+from backends.onnx.rules import TABLES, load_rules
 from backends.torch.examples import example_inputs
 
 
@@ -166,6 +166,13 @@ def test_every_registered_op_has_an_emitter_and_a_case() -> None:
     assert set(load_rules()) == set(OPS)
     covered = set().union(*(case.ops for case in CASES))
     assert covered == set(OPS) - {"input"}
+
+
+def test_each_family_table_holds_exactly_that_familys_ops() -> None:
+    """One table per op family: adding an op is one entry in the table of its family."""
+    for family, table in TABLES.items():
+        assert set(table) == {name for name, op in OPS.items() if op.family == family}, family
+    assert set(TABLES) == set(Family)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -15,8 +15,8 @@ import archdsl
 from archdsl.errors import BackendError
 from backends.onnx import serialize
 from backends.onnx.export import ExportOptions, export, export_bytes, exported
-from backends.onnx.numpy_init import initial_weights
-from backends.onnx.wire import header, split
+from backends.onnx.initial_weights import initial_weights
+from backends.onnx.serialize import header, split
 
 HALF = """
 archdsl: 1

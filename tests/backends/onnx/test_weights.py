@@ -1,6 +1,6 @@
 """Where exported weights come from: a checkpoint (.pt or .npz; every missing, extra or
 mis-shaped tensor named), or initial weights drawn in numpy, bit for bit the torch
-backend's, with or without torch installed (test_numpy_init.py checks the bits)."""
+backend's, with or without torch installed (test_initial_weights.py checks the bits)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from onnx import numpy_helper
 
 import archdsl
 from archdsl.errors import ArchdslError, BackendError
-from archdsl.ops import OPS, Weight
-from backends.onnx.numpy_init import DEFAULTS, DRAW, TORCH_ONLY
+from archdsl.ops import OPS, Op, Weight
+from backends.onnx.initial_weights import DRAW, TORCH_ONLY
 from backends.onnx.weights import declared
 
 
@@ -92,9 +92,9 @@ def test_a_missing_checkpoint_file(tmp_path: Path, load_text: Any, tiny: str) ->
         load_text(tiny).to_onnx(weights=tmp_path / "nope.pt")
 
 
-def test_every_op_with_weights_has_a_numpy_default() -> None:
-    with_weights = {name for name, op in OPS.items() if type(op).weights is not type(OPS["relu"]).weights}
-    assert with_weights <= set(DEFAULTS)
+def test_every_op_with_weights_declares_its_default_init() -> None:
+    with_weights = {name for name, op in OPS.items() if type(op).weights is not Op.weights}
+    assert with_weights <= {name for name, op in OPS.items() if type(op).default_init is not Op.default_init}
     from archdsl.spec.init import INITIALIZERS
 
     assert set(DRAW) | set(TORCH_ONLY) == set(INITIALIZERS) - {"default"}

@@ -18,9 +18,9 @@ import torch
 import torch.nn.functional as F
 
 from archdsl.errors import BackendError
-from archdsl.ops import OPS
+from archdsl.ops import OPS, Family
 from backends.torch.examples import example_inputs
-from backends.torch.lookup import load_rules
+from backends.torch.rules import TABLES, load_rules
 from backends.torch.table import RULES
 
 Inputs = dict[str, torch.Tensor]
@@ -143,6 +143,13 @@ CASES = [
 def test_every_registered_op_has_a_rule_and_a_case() -> None:
     assert set(load_rules()) == set(OPS)
     assert {case.op for case in CASES} == set(OPS) - {"input"}
+
+
+def test_each_family_table_holds_exactly_that_familys_ops() -> None:
+    """One table per op family: adding an op is one entry in the table of its family."""
+    for family, table in TABLES.items():
+        assert set(table) == {name for name, op in OPS.items() if op.family == family}, family
+    assert set(TABLES) == set(Family)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

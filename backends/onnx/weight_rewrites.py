@@ -72,7 +72,7 @@ def owners(names: Iterable[str]) -> Owners:
     return found
 
 
-def apply(weights: Mapping[str, np.ndarray], rewrites: Sequence[WeightRewrite]) -> Weights:
+def apply_weight_rewrites(weights: Mapping[str, np.ndarray], rewrites: Sequence[WeightRewrite]) -> Weights:
     """A copy of `weights` with every rewrite applied (the input is left untouched).
 
     Rewrites of different producers read and write different tensors, so they run on a thread

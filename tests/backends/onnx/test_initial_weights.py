@@ -21,7 +21,7 @@ import archdsl
 from archdsl.errors import BackendError
 from archdsl.spec.init import INITIALIZERS, parse_initializer
 from archdsl.spec.library import library_names
-from backends.onnx.numpy_init import DRAW, TORCH_ONLY, draw, initial_weights, torch_only
+from backends.onnx.initial_weights import DRAW, TORCH_ONLY, draw, initial_weights, torch_only
 from backends.onnx.torch_rng import TorchGenerator
 from backends.onnx.weights import as_array
 

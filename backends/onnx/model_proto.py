@@ -20,8 +20,8 @@ from archdsl.tensors import BATCH, TensorType
 from archdsl.version import __version__
 from backends.onnx.builder import Builder
 from backends.onnx.dtypes import element_type, numpy_dtype
-from backends.onnx.functions import FUNCTION_DOMAIN, emit_with_functions
-from backends.onnx.lookup import check_opset, needed_opset
+from backends.onnx.functions import FUNCTION_DOMAIN, build_with_functions
+from backends.onnx.rules import check_opset, needed_opset
 from backends.onnx.serialize import Emitted
 from backends.onnx.table import MIN_OPSET
 
@@ -96,14 +96,14 @@ def describe_tensor(tensor: TensorProto, name: str, data: np.ndarray) -> None:
     tensor.dims.extend(data.shape)
 
 
-def emit(graph: Graph, weights: Mapping[str, np.ndarray], emission: Emission) -> Emitted:
+def build_model(graph: Graph, weights: Mapping[str, np.ndarray], emission: Emission) -> Emitted:
     """The model of `graph` (already rewritten as wanted) with `weights` by full name, the
     initializers' data held apart."""
     opset = resolve_opset(graph, emission.opset)
     builder = Builder(graph, opset, names=output_names(graph))
     functions: list[onnx.FunctionProto] = []
     if emission.functions:
-        functions = emit_with_functions(builder)
+        functions = build_with_functions(builder)
     else:
         for node in graph:
             builder.emit(node)

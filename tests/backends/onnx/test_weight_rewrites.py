@@ -10,7 +10,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
 from archdsl.ops import OPS
 from archdsl.passes import FoldBatchNorm
-from backends.onnx.fold import SCALE_OUTPUTS, apply
+from backends.onnx.weight_rewrites import SCALE_OUTPUTS, apply_weight_rewrites
 
 
 def randomised(module: nn.Module, seed: int) -> nn.Module:
@@ -33,7 +33,7 @@ CASES = {
 def fold(op: str, layer: nn.Module, norm: nn.Module, bias: bool) -> dict[str, np.ndarray]:
     weights = {f"p.{k}": v.numpy() for k, v in layer.state_dict().items()}
     weights |= {f"bn.{k}": v.numpy() for k, v in norm.state_dict().items()}
-    folded = apply(weights, [FoldBatchNorm("p", op, "bn", norm.eps, True, bias, getattr(layer, "groups", 1))])
+    folded = apply_weight_rewrites(weights, [FoldBatchNorm("p", op, "bn", norm.eps, True, bias, getattr(layer, "groups", 1))])
     assert sorted(folded) == ["p.bias", "p.weight"] and "bn.running_mean" in weights  # the input is untouched
     assert folded["p.weight"].dtype == np.float32
     return folded

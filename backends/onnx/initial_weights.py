@@ -21,7 +21,7 @@ import numpy as np
 
 from archdsl.errors import BackendError
 from archdsl.ir.graph import Graph, Node
-from archdsl.ops import OPS, Weight
+from archdsl.ops import OPS, DefaultInit, Weight
 from archdsl.spec.init import SEEDS, SKIP_DEFAULT_FROM, Initializer
 from backends.onnx.dtypes import numpy_dtype
 from backends.onnx.torch_rng import TorchGenerator
@@ -123,7 +123,7 @@ DRAW: dict[str, Draw] = {
     "kaiming_uniform": _kaiming(normal=False),
     "kaiming_normal": _kaiming(normal=True),
 }
-"""torch.nn.init's initializers by name, as float32 draws ('default' is resolved per op, see DEFAULTS)."""
+"""torch.nn.init's initializers by name, as float32 draws ('default' is the op's own: `Op.default_init`)."""
 
 TORCH_ONLY: dict[str, Callable[[Kwargs], str | None]] = {
     "orthogonal": lambda k: "orthogonal takes a QR decomposition, which numpy's LAPACK does not round as torch's",
@@ -133,69 +133,24 @@ TORCH_ONLY: dict[str, Callable[[Kwargs], str | None]] = {
 """Initializers reproduced only by torch itself, with why (None: this use of it is reproducible)."""
 
 
-def draw(init: Initializer, gen: TorchGenerator, shape: Shape) -> np.ndarray:
+def draw(init: Initializer | DefaultInit, gen: TorchGenerator, shape: Shape) -> np.ndarray:
     """`torch.nn.init.<init.name>_` on a float32 tensor of `shape` (`init` must be reproducible)."""
     return DRAW[init.name](gen, shape, init.kwargs)
 
 
-Fill = Callable[[TorchGenerator], np.ndarray]
-Default = Callable[[Node, dict[str, Weight]], dict[str, Fill]]
-"""PyTorch's default initialisation of an op's module: its tensors by name, in draw order."""
-
-
-def _layer(node: Node, weights: dict[str, Weight]) -> dict[str, Fill]:
-    """Conv and Linear: kaiming_uniform(a=√5) for the weight, U(±1/√fan_in) for the bias."""
-    shape = weights["weight"].shape
-    fan_in = fans(shape)[0]
-    fills: dict[str, Fill] = {"weight": lambda gen: DRAW["kaiming_uniform"](
-        gen, shape, {"a": math.sqrt(5), "mode": "fan_in", "nonlinearity": "leaky_relu"})}
-    if "bias" in weights:
-        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-        fills["bias"] = lambda gen: _uniform(gen, weights["bias"].shape, -bound, bound)
-    return fills
-
-
-def _recurrent(node: Node, weights: dict[str, Weight]) -> dict[str, Fill]:
-    hidden = node.attrs.hidden
-    bound = 1.0 / math.sqrt(hidden) if hidden > 0 else 0.0
-    return {name: (lambda gen, shape=w.shape: _uniform(gen, shape, -bound, bound)) for name, w in weights.items()}
-
-
-def _embedding(node: Node, weights: dict[str, Weight]) -> dict[str, Fill]:
-    """N(0, 1), with the padding_idx row zeroed."""
-    def fill(gen: TorchGenerator) -> np.ndarray:
-        values = _normal(gen, weights["weight"].shape, 0.0, 1.0)
-        if node.attrs.padding_idx is not None:
-            values[node.attrs.padding_idx] = 0.0
-        return values
-
-    return {"weight": fill}
-
-
-def _prelu(node: Node, weights: dict[str, Weight]) -> dict[str, Fill]:
-    return {"weight": lambda gen: np.full(weights["weight"].shape, float(node.attrs.init), dtype=F32)}
-
-
-def _norm(node: Node, weights: dict[str, Weight]) -> dict[str, Fill]:
-    """Scale 1, shift 0; running mean 0, variance 1, batch count 0: no draws."""
-    return {name: (lambda gen, w=w, one=name in ("weight", "running_var"):
-                   np.full(w.shape, 1 if one else 0, dtype=numpy_dtype(w.dtype))) for name, w in weights.items()}
-
-
-DEFAULTS: dict[str, Default] = {
-    **dict.fromkeys(("conv1d", "conv2d", "conv_transpose2d", "linear"), _layer),
-    **dict.fromkeys(("rnn", "gru", "lstm"), _recurrent),
-    **dict.fromkeys(("batchnorm1d", "batchnorm2d", "layernorm", "groupnorm"), _norm),
-    "embedding": _embedding,
-    "prelu": _prelu,
-}
-"""Every op with weights → its module's default initialisation (a test checks the table is complete)."""
+def default(init: DefaultInit, gen: TorchGenerator, shape: Shape) -> np.ndarray:
+    """One tensor's default initialisation, as its op declares it (`Op.default_init`)."""
+    values = draw(init, gen, shape)
+    if init.zero_row is not None:
+        values[init.zero_row] = 0.0
+    return values
 
 
 def torch_only(graph: Graph, plan: dict[str, dict[str, Initializer]]) -> BackendError | None:
     """Why these weights can come only from the torch backend (the first reason), or None."""
     for node in graph:
-        if node.op not in DEFAULTS and _weights(graph, node):
+        weights = _weights(graph, node)
+        if weights.keys() - OPS[node.op].default_init(node.attrs, weights).keys():
             return BackendError(f"op '{node.op}' has no numpy initialisation (torch's module decides)",
                                 node.span, node.name)
         for name, init in plan.get(node.name, {}).items():
@@ -232,7 +187,8 @@ def _module(node: Node, weights: dict[str, Weight], chosen: dict[str, Initialize
     trainable = [name for name, w in weights.items() if w.trainable]
     numel = sum(weights[name].numel for name in trainable)
     skip = bool(trainable) and all(name in chosen for name in trainable) and numel >= SKIP_DEFAULT_FROM
-    values = {name: fill(gen) for name, fill in DEFAULTS[node.op](node, weights).items()
+    defaults = OPS[node.op].default_init(node.attrs, weights)
+    values = {name: default(init, gen, weights[name].shape) for name, init in defaults.items()
               if not (skip and weights[name].trainable)}
     for name, init in chosen.items():
         values[name] = draw(init, gen, weights[name].shape)

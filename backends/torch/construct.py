@@ -31,7 +31,7 @@ def construct(make: Make, plan: dict[str, Initializer], expected: dict[str, Weig
     else:
         module = make.build()
     for name, init in plan.items():
-        apply(init, module.get_parameter(name))
+        apply_initializer(init, module.get_parameter(name))
     return module
 
 
@@ -44,7 +44,7 @@ def _uninitialised(make: Make) -> nn.Module:
     return module
 
 
-def apply(init: Initializer, tensor: torch.Tensor) -> None:
+def apply_initializer(init: Initializer, tensor: torch.Tensor) -> None:
     """Fill `tensor` in place with `torch.nn.init.<name>_(tensor, **args)`."""
     getattr(nn.init, f"{init.name}_")(tensor, **init.kwargs)
 
