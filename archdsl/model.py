@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archdsl.analysis import Analysis, analyze
-from archdsl.backend import get_backend
+from archdsl.backends import get_backend
 from archdsl.expansion.expand import expand
 from archdsl.expansion.initplan import InitPlan, plan_init
 from archdsl.ir.graph import Graph

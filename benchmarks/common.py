@@ -134,7 +134,7 @@ def cold_caches() -> None:
     import sys
 
     for name, module in list(sys.modules.items()):
-        if not name.startswith("archdsl.") or name.startswith(("archdsl.backend", "archdsl.plugin")):
+        if not name.startswith("archdsl.") or name.startswith(("archdsl.backends", "archdsl.plugin")):
             continue
         for value in list(vars(module).values()):
             if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 
 import archdsl
-from backends.graphviz import to_dot
+from archdsl.backends.graphviz import to_dot
 from benchmarks.common import Result, cold_caches, format_table, installed, machine, speedup
 
 MODEL = "densenet201"

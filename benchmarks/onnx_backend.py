@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 import archdsl
+from archdsl.backends.onnx import export_bytes
 from archdsl.fileio import write_atomic
-from backends.onnx import export_bytes
 from benchmarks import compare
 from benchmarks.common import Result, Timing, format_table, machine, speedup
 

@@ -25,7 +25,7 @@ import archdsl
 from archdsl.limits import Limits
 spec, blocks, build = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "build"
 if build:
-    import torch, backends.torch.lower  # imports are not part of either figure
+    import torch, archdsl.backends.torch.lower  # imports are not part of either figure
 limits = Limits(graph_nodes=100_000, repeat=100_000)
 def rss():  # resident KiB now (peak RSS would stay at the imports' high-water mark)
     try:

@@ -6,7 +6,7 @@ import argparse
 import sys
 import traceback
 
-from archdsl.backend import backends
+from archdsl.backends import backends
 from archdsl.cli.signals import Terminated, terminating_cleanly
 from archdsl.cli.stdout import guarded_stdout
 from archdsl.errors import ArchdslError

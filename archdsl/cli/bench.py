@@ -1,4 +1,4 @@
-"""`archdsl bench`: torch eager against onnxruntime, side by side (benchmarks/compare.py).
+"""`archdsl bench`: torch eager against onnxruntime, side by side (archdsl/bench.py).
 
 It compares two backends, so it belongs to neither: the CLI offers it when both are installed.
 """
@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from archdsl.backend import backends
+from archdsl.backends import backends
 from archdsl.cli.common import add_spec_arguments, load_model
-from archdsl.errors import BackendError
 
 COMPARED = ("torch", "onnx")
 
@@ -33,11 +32,7 @@ def add_bench_command(sub: argparse._SubParsersAction) -> None:
 
 
 def bench(args: argparse.Namespace) -> int:
-    try:
-        from benchmarks.compare import bench_command
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("benchmarks", "benchmarks.compare"):
-            raise
-        raise BackendError("archdsl bench needs the benchmarks package, which is not installed here",
-                           hint="run it from a source checkout of archdsl") from None
+    """Run `archdsl bench` (archdsl.bench imports torch and onnxruntime, so only when asked)."""
+    from archdsl.bench import bench_command
+
     return bench_command(args, load_model)

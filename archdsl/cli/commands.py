@@ -8,7 +8,7 @@ import sys
 import time
 
 from archdsl.analysis.formats import FORMATS, human
-from archdsl.backend import SHARED_OPTIONS, Backend, backends, get_backend
+from archdsl.backends import SHARED_OPTIONS, Backend, backends, get_backend
 from archdsl.cli.common import SHARED, add_shared_option, add_spec_arguments, depth_type, emit, load_model, parse_limits
 from archdsl.cli.diff import add_diff_command
 from archdsl.cli.library import list_library

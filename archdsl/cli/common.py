@@ -8,7 +8,7 @@ import re
 import sys
 from typing import Any
 
-from archdsl.backend import Arguments, CommandKit
+from archdsl.backends import Arguments, CommandKit
 from archdsl.errors import ArchdslError, SpecError, did_you_mean
 from archdsl.fileio import write_atomic
 from archdsl.limits import DEFAULT_LIMITS, Limits
@@ -42,7 +42,7 @@ SHARED: dict[str, dict[str, Any]] = {
     "device": {"default": "auto", "metavar": "DEVICE",
                "help": "cpu, cuda, cuda:N, or auto (default: CUDA when available, else CPU)"},
 }
-"""The options every backend that reads them shares (archdsl.backend.SHARED_OPTIONS), defined once."""
+"""The options every backend that reads them shares (archdsl.backends.SHARED_OPTIONS), defined once."""
 
 
 def add_shared_option(parser: Arguments, name: str) -> None:

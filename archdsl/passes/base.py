@@ -2,7 +2,7 @@
 
 The core knows no tensors (no numpy, no torch), so a pass that changes weights
 (BatchNorm folding) records *what* must happen to them; a backend that holds
-the weights applies each record (backends/onnx/weight_rewrites.py does it with numpy).
+the weights applies each record (archdsl/backends/onnx/weight_rewrites.py does it with numpy).
 """
 
 from __future__ import annotations

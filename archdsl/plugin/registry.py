@@ -65,7 +65,7 @@ def run_loader(plugin: Plugin, load: Callable[[], object]) -> Plugin:
 
 def lowering(backend: str, module: str) -> None:
     """Declare that `module` registers lowerings for `backend` (through that backend's own
-    registration API, e.g. `backends.torch.table.lowers`); it is imported when the backend
+    registration API, e.g. `archdsl.backends.torch.table.lowers`); it is imported when the backend
     first lowers something, so a plugin costs nothing for backends that are not used."""
     plugin = _current[-1] if _current else None
     DECLARED.setdefault(backend, []).append((module, plugin))
@@ -104,7 +104,7 @@ def lowering_gap(op: str, backend: str, how: str) -> tuple[str, str] | None:
     """For a backend that has no rule for `op`: when a plugin provides the op, what to add
     to the message (which plugin, what it lowers to) and a hint; None for archdsl's ops.
     `how` says how a rule is registered for this backend, e.g. '`@lowers("op")` from
-    backends.torch.table'."""
+    archdsl.backends.torch.table'."""
     plugin = origin(op)
     if plugin is None:
         return None

@@ -8,9 +8,9 @@ import pytest
 
 import archdsl
 import archdsl.model
-from archdsl.backend import Backend
+from archdsl.backends import Backend
+from archdsl.backends.graphviz import to_dot
 from archdsl.lowering import Lowering, SpecInfo
-from backends.graphviz import to_dot
 
 
 def test_a_backend_receives_the_lowering_and_the_options(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -158,7 +158,7 @@ def test_the_shared_options_are_defined_once_and_serve_every_backend(capsys, tmp
 
 
 def test_every_shared_option_the_registry_names_is_defined_by_the_cli() -> None:
-    from archdsl.backend import SHARED_OPTIONS
+    from archdsl.backends import SHARED_OPTIONS
     from archdsl.cli.common import SHARED
 
     assert set(SHARED) == set(SHARED_OPTIONS)

@@ -25,9 +25,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import archdsl
+from archdsl.backends.torch.lower import lower_with_info
+from archdsl.backends.torch.source import standalone_source
 from archdsl.errors import ArchdslError
-from backends.torch.lower import lower_with_info
-from backends.torch.source import standalone_source
 
 CONTROL = "\n\r\t\x00\x0b\x0c\x1b\x1c\x7f\x85\u2028\u2029\ufeff"
 CODE_NAMES = ["self", "torch", "x", "inf", "nan", "training", "outputs", "train_or_eval", "getattr", "print", "int",

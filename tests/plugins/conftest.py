@@ -49,9 +49,9 @@ def write_distribution(site: Path, name: str, version: str, entry_points: dict[s
 def _tables() -> list[dict]:
     """Every registry a plugin may add to (the backends' rules loaded first, so restoring
     them never removes archdsl's own rules)."""
-    from backends.graphviz import labels
-    from backends.onnx.rules import load_rules as onnx_rules
-    from backends.torch.rules import load_rules as torch_rules
+    from archdsl.backends.graphviz import labels
+    from archdsl.backends.onnx.rules import load_rules as onnx_rules
+    from archdsl.backends.torch.rules import load_rules as torch_rules
 
     return [OPS, torch_rules(), onnx_rules(), labels.RULES, registry.LOADED, registry.DECLARED, registry.IMPORTED]
 

@@ -40,7 +40,7 @@ lowering("torch", "{op}_torch")
 
 TORCH_MODULE = '''
 import torch
-from backends.torch.table import lowers
+from archdsl.backends.torch.table import lowers
 
 
 @lowers("{op}")

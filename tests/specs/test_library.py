@@ -44,7 +44,7 @@ def test_spec_validates_and_analyses(name: str) -> None:
 
 def torch_backend() -> object:
     try:
-        return importlib.import_module("backends.torch")
+        return importlib.import_module("archdsl.backends.torch")
     except ImportError as exc:  # pragma: no cover - depends on the installation
         pytest.skip(f"the torch backend cannot be imported: {exc}")
 

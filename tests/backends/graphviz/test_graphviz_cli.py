@@ -39,7 +39,7 @@ def test_render_writes_images(tmp_path: Path, capsys, suffix: str, magic: bytes)
 def test_only_raster_images_get_a_dpi(monkeypatch, fmt: str) -> None:
     import graphviz
 
-    from backends.graphviz.output import RASTER_DPI, image
+    from archdsl.backends.graphviz.output import RASTER_DPI, image
 
     seen: list[bytes] = []
     monkeypatch.setattr(graphviz, "pipe", lambda engine, f, data: seen.append(data) or b"")

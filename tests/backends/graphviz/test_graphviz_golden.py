@@ -14,7 +14,7 @@ import graphviz
 import pytest
 
 import archdsl
-from backends.graphviz import to_dot
+from archdsl.backends.graphviz import to_dot
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 GOLDEN: dict[str, dict[str, Any]] = {

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from archdsl.backends.graphviz import labels, style, to_dot
+from archdsl.backends.graphviz.labels import FAMILY_RULES, RULES, rule_for
 from archdsl.errors import BackendError
 from archdsl.ops import OPS
-from backends.graphviz import labels, style, to_dot
-from backends.graphviz.labels import FAMILY_RULES, RULES, rule_for
 
 # (op, attributes, what the diagram should say), written by hand from the op semantics
 SAMPLES: list[tuple[str, dict[str, Any], str]] = [

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from archdsl.analysis.report import rows
+from archdsl.backends.graphviz import to_dot
 from archdsl.spec.library import library_names
-from backends.graphviz import to_dot
 
 SPECS = library_names()
 LAYOUT_BUDGET = 450

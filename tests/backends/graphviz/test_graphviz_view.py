@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from archdsl.backends.graphviz import plan, to_dot
 from archdsl.errors import BackendError
-from backends.graphviz import plan, to_dot
 
 
 def merged(model, **options) -> dict[str, tuple[str, ...]]:

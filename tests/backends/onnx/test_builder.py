@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from onnx import helper, numpy_helper
 
-from backends.onnx.builder import make_node
+from archdsl.backends.onnx.builder import make_node
 
 VALUES: list[Any] = [
     0, -3, 2**40, 1.5, -0.0, float("inf"), "nearest", "", True, False, [1, 2, 3], (4, 5), [0.5, 2.0], [1, 2.5],

@@ -12,9 +12,9 @@ import pytest
 import torch
 from onnx import numpy_helper
 
+from archdsl.backends.onnx.rules import load_rules
+from archdsl.backends.onnx.table import EMITTERS
 from archdsl.cli import main
-from backends.onnx.rules import load_rules
-from backends.onnx.table import EMITTERS
 
 CIRCULAR_RELU = ("  - relu: {op: relu}", "  - relu: {op: pad, pads: [1, 1, 1, 1], mode: circular}")
 

@@ -10,10 +10,10 @@ import onnx
 import pytest
 
 import archdsl
+from archdsl.backends.onnx.initial_weights import initial_weights
+from archdsl.backends.onnx.rules import load_rules
+from archdsl.backends.onnx.table import EMITTERS
 from archdsl.errors import BackendError
-from backends.onnx.initial_weights import initial_weights
-from backends.onnx.rules import load_rules
-from backends.onnx.table import EMITTERS
 
 PAD = """
 archdsl: 1

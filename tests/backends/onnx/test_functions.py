@@ -11,14 +11,14 @@ import onnx
 import pytest
 
 import archdsl
-from backends.onnx.functions import FUNCTION_DOMAIN
-from backends.torch.examples import example_inputs
+from archdsl.backends.onnx.functions import FUNCTION_DOMAIN
+from archdsl.backends.torch.examples import example_inputs
 
 
 @pytest.fixture(scope="module")
 def resnet50() -> tuple[archdsl.Model, dict[str, Any]]:
     model = archdsl.load("resnet50", input_shapes={"x": (3, 64, 64)})
-    from backends.onnx.initial_weights import initial_weights
+    from archdsl.backends.onnx.initial_weights import initial_weights
 
     return model, initial_weights(model.graph, model.init, seed=0)
 
@@ -50,7 +50,7 @@ def test_one_function_per_block_kind_and_structure(resnet50: tuple[archdsl.Model
 @pytest.mark.parametrize("optimize", [True, False])
 def test_functions_compute_what_the_flat_model_does(name: str, optimize: bool, helpers: Any) -> None:
     model = helpers.small(name)
-    from backends.onnx.initial_weights import initial_weights
+    from archdsl.backends.onnx.initial_weights import initial_weights
 
     weights = initial_weights(model.graph, model.init, seed=0)
     feeds = example_inputs(model.graph, batch=2)

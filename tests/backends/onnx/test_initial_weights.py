@@ -18,12 +18,12 @@ import pytest
 import torch
 
 import archdsl
+from archdsl.backends.onnx.initial_weights import DRAW, TORCH_ONLY, draw, initial_weights, torch_only
+from archdsl.backends.onnx.torch_rng import TorchGenerator
+from archdsl.backends.onnx.weights import as_array
 from archdsl.errors import BackendError
 from archdsl.spec.init import INITIALIZERS, parse_initializer
 from archdsl.spec.library import library_names
-from backends.onnx.initial_weights import DRAW, TORCH_ONLY, draw, initial_weights, torch_only
-from backends.onnx.torch_rng import TorchGenerator
-from backends.onnx.weights import as_array
 
 SEEDS = (0, 1, 12345)
 

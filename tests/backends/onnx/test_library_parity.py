@@ -21,9 +21,9 @@ import torch
 import torchvision
 
 import archdsl
+from archdsl.backends.onnx.checks import check, shape_mismatches
+from archdsl.backends.torch.examples import example_inputs
 from archdsl.spec.library import library_names
-from backends.onnx.checks import check, shape_mismatches
-from backends.torch.examples import example_inputs
 
 BATCHES = (1, 3)
 

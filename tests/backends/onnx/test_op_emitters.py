@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
+from archdsl.backends.onnx.checks import check, shape_mismatches
+from archdsl.backends.onnx.rules import TABLES, load_rules
+from archdsl.backends.torch.examples import example_inputs
 from archdsl.ops import OPS, Family
-from backends.onnx.checks import check, shape_mismatches
-from backends.onnx.rules import TABLES, load_rules
-from backends.torch.examples import example_inputs
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 import archdsl
+from archdsl.backends.onnx import session
+from archdsl.bench import bound
 from archdsl.errors import BackendError
-from backends.onnx import session
-from benchmarks.compare import bound
 
 NO_GPU = not torch.cuda.is_available()
 

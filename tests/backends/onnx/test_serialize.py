@@ -12,11 +12,11 @@ import onnx
 import pytest
 
 import archdsl
+from archdsl.backends.onnx import serialize
+from archdsl.backends.onnx.export import ExportOptions, export, export_bytes, exported
+from archdsl.backends.onnx.initial_weights import initial_weights
+from archdsl.backends.onnx.serialize import header, split
 from archdsl.errors import BackendError
-from backends.onnx import serialize
-from backends.onnx.export import ExportOptions, export, export_bytes, exported
-from backends.onnx.initial_weights import initial_weights
-from backends.onnx.serialize import header, split
 
 HALF = """
 archdsl: 1

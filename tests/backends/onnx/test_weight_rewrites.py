@@ -8,9 +8,9 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
+from archdsl.backends.onnx.weight_rewrites import SCALE_OUTPUTS, apply_weight_rewrites
 from archdsl.ops import OPS
 from archdsl.passes import FoldBatchNorm
-from backends.onnx.weight_rewrites import SCALE_OUTPUTS, apply_weight_rewrites
 
 
 def randomised(module: nn.Module, seed: int) -> nn.Module:

@@ -16,10 +16,10 @@ import torch
 from onnx import numpy_helper
 
 import archdsl
+from archdsl.backends.onnx.initial_weights import DRAW, TORCH_ONLY
+from archdsl.backends.onnx.weights import declared
 from archdsl.errors import ArchdslError, BackendError
 from archdsl.ops import OPS, Op, Weight
-from backends.onnx.initial_weights import DRAW, TORCH_ONLY
-from backends.onnx.weights import declared
 
 
 def initializers(proto: Any) -> dict[str, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from archdsl.backend import get_backend
+from archdsl.backends import get_backend
 from archdsl.ops import OPS
 
 
@@ -16,7 +16,7 @@ def test_backend_is_registered_and_covers_every_op() -> None:
 
 
 def test_importing_the_backend_does_not_import_torch() -> None:
-    code = "import sys, backends.torch; print('torch' in sys.modules)"
+    code = "import sys, archdsl.backends.torch; print('torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"

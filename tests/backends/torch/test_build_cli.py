@@ -16,8 +16,8 @@ import pytest
 import torch
 
 import archdsl
+from archdsl.backends.torch.examples import example_inputs
 from archdsl.cli import main
-from backends.torch.examples import example_inputs
 
 SPEC = """\
 archdsl: 1

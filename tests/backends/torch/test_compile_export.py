@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import archdsl
-from backends.torch.examples import example_inputs
+from archdsl.backends.torch.examples import example_inputs
 
 HEADS = """\
   - conv: {op: conv2d, out: 8, kernel: 3, padding: 1}

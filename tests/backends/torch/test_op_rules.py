@@ -17,11 +17,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from archdsl.backends.torch.examples import example_inputs
+from archdsl.backends.torch.rules import TABLES, load_rules
+from archdsl.backends.torch.table import RULES
 from archdsl.errors import BackendError
 from archdsl.ops import OPS, Family
-from backends.torch.examples import example_inputs
-from backends.torch.rules import TABLES, load_rules
-from backends.torch.table import RULES
 
 Inputs = dict[str, torch.Tensor]
 Param = Callable[[str], torch.Tensor]

@@ -8,8 +8,8 @@ import pytest
 import torch
 import torchvision
 
-from backends.torch.cli import describe
-from backends.torch.lower import lower_with_info
+from archdsl.backends.torch.cli import describe
+from archdsl.backends.torch.lower import lower_with_info
 
 HEADS = """\
   - conv: {op: conv2d, out: 4, kernel: 3, padding: 1}

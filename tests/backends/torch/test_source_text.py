@@ -23,11 +23,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import archdsl
+from archdsl.backends.torch.examples import example_inputs
+from archdsl.backends.torch.lower import lower_with_info
+from archdsl.backends.torch.pytext import docstring, literal
+from archdsl.backends.torch.source import class_name, standalone_source
 from archdsl.spec.library import library_names
-from backends.torch.examples import example_inputs
-from backends.torch.lower import lower_with_info
-from backends.torch.pytext import docstring, literal
-from backends.torch.source import class_name, standalone_source
 
 RUN = {"lenet5": None, "lstm_classifier": None, "gru_classifier": None, "squeezenet1_1": (3, 64, 64),
        "googlenet": (3, 64, 64), "shufflenet_v2_x0_5": (3, 64, 64), "densenet121": (3, 64, 64),

@@ -18,11 +18,11 @@ import torch
 import torchvision
 
 import archdsl
+from archdsl.backends.torch.examples import example_inputs
 from archdsl.errors import ArchdslError
 from archdsl.limits import DEFAULT_LIMITS
 from archdsl.spec.library import library_names, library_root
 from archdsl.spec.loader import load_spec
-from backends.torch.examples import example_inputs
 
 
 def _with_torchvision() -> list[str]:

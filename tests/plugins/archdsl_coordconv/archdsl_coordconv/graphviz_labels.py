@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backends.graphviz.labels import dims, join, lowers, value_text
+from archdsl.backends.graphviz.labels import dims, join, lowers, value_text
 
 
 def _step(prefix: str, value: Any, neutral: int) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from archdsl.backends.onnx.dtypes import numpy_dtype
+from archdsl.backends.onnx.table import Site, emits
 from archdsl.ops.base import tuple_n
-from backends.onnx.dtypes import numpy_dtype
-from backends.onnx.table import Site, emits
 
 
 def coordinates(height: int, width: int, with_r: bool, dtype: np.dtype) -> np.ndarray:

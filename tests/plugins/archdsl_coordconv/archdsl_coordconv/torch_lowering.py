@@ -9,8 +9,8 @@ import torch
 from torch import fx, nn
 from torch.nn import functional as F
 
+from archdsl.backends.torch.table import Make, Site, lowers
 from archdsl.ops.base import channels
-from backends.torch.table import Make, Site, lowers
 
 
 def _size(value: int | list[int]) -> int | tuple[int, ...]:
