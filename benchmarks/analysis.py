@@ -18,11 +18,17 @@ import archdsl
 from benchmarks.common import Result, cold_caches, format_table, machine, speedup
 
 MODELS = ("resnet50", "resnet152", "densenet201", "googlenet", "vgg16")
+TORCHINFO_TARGET = 100
+"""How many times faster than torchinfo.summary a cold in-process analysis should be."""
+TORCHINFO_TARGETS = {"resnet152": 40}
+"""Per-model targets where an issue sets one (issue 18: a cold resnet152 analysis ≥ 40×)."""
 
 
 def analyse(name: str) -> None:
-    """A first run's work, when `cold_caches` has run before it (untimed)."""
-    archdsl.load(name).analyze()
+    """A first run's work, when `cold_caches` has run before it (untimed): every pass that
+    `archdsl analyze` reports (receptive fields and memory are computed on first use)."""
+    analysis = archdsl.load(name).analyze()
+    _ = analysis.totals, analysis.fields
 
 
 def reference(name: str):  # noqa: ANN201 - a torchvision model
@@ -116,8 +122,8 @@ def run(quick: bool = False) -> list[Result]:
                 counter.uncalled_modules_warnings(False)
                 counter.total()
 
-        results.append(speedup(f"analyze {name} vs torchinfo.summary", lambda name=name: analyse(name), torchinfo_summary, 100,
-                               repeats, setup=cold_caches))
+        results.append(speedup(f"analyze {name} vs torchinfo.summary", lambda name=name: analyse(name), torchinfo_summary,
+                               TORCHINFO_TARGETS.get(name, TORCHINFO_TARGET), repeats, setup=cold_caches))
         if name == "resnet152":
             results.append(speedup(f"floor: PyYAML's yaml.load (libyaml) of {name}'s spec files alone vs torchinfo.summary",
                                    pyyaml_floor(name), torchinfo_summary, 100, repeats))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from archdsl.analysis.cost import NodeCost, node_costs
 from archdsl.analysis.memory import Memory, memory
@@ -26,34 +27,43 @@ class Totals:
 
 @dataclass(frozen=True)
 class Analysis:
-    """The results of every pass over one graph."""
+    """The results of every pass over one graph. Costs are computed with it; receptive fields,
+    memory and the totals (which need the memory pass) on first use: `archdsl validate`, `info`
+    and the backends read no field, and a field pass is a sixth of a cold analysis."""
 
     graph: Graph
     costs: dict[str, NodeCost]
-    fields: ReceptiveFields
-    memory: Memory
     inference: frozenset[str]
-    totals: Totals
     train_only: frozenset[str] = frozenset()
     """Nodes only train-only outputs read (not the nodes no output reads: those never run)."""
 
+    @cached_property
+    def fields(self) -> ReceptiveFields:
+        return receptive_fields(self.graph)
+
+    @cached_property
+    def memory(self) -> Memory:
+        return memory(self.graph, self.inference, {name: cost.activation_bytes for name, cost in self.costs.items()})
+
+    @cached_property
+    def totals(self) -> Totals:
+        costs, inference = self.costs, self.inference
+        running = [costs[name] for name in self.graph.nodes if name in inference]
+        mem = self.memory
+        return Totals(
+            params=sum(c.params for c in costs.values()),
+            buffers=sum(c.buffers for c in costs.values()),
+            macs=sum(c.macs for c in running),
+            flops=sum(c.flops for c in running),
+            activation_bytes=sum(c.activation_bytes for c in running),
+            peak_activation_bytes=mem.peak_inference,
+            training_activation_bytes=mem.training,
+        )
+
 
 def analyze(graph: Graph) -> Analysis:
-    """Run cost, memory and receptive-field passes."""
-    costs = node_costs(graph)
-    inference = graph.liveness.inference
-    mem = memory(graph, inference, {name: cost.activation_bytes for name, cost in costs.items()})
-    running = [costs[name] for name in graph.nodes if name in inference]
-    totals = Totals(
-        params=sum(c.params for c in costs.values()),
-        buffers=sum(c.buffers for c in costs.values()),
-        macs=sum(c.macs for c in running),
-        flops=sum(c.flops for c in running),
-        activation_bytes=sum(c.activation_bytes for c in running),
-        peak_activation_bytes=mem.peak_inference,
-        training_activation_bytes=mem.training,
-    )
-    return Analysis(graph, costs, receptive_fields(graph), mem, inference, totals, graph.liveness.train_only)
+    """Run the cost pass; memory, receptive fields and totals follow on first use."""
+    return Analysis(graph, node_costs(graph), graph.liveness.inference, graph.liveness.train_only)
 
 
 __all__ = ["Analysis", "Totals", "analyze"]

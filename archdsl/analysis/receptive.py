@@ -60,6 +60,9 @@ class AxisField(NamedTuple):
     @property
     def pixels(self) -> int:
         """How many input pixels one output unit can see (the max over units)."""
+        lo, hi = self.lo, self.hi
+        if len(lo) == 1:  # integer strides (the usual): one unit, no generator to run
+            return hi[0] - lo[0] + 1 if hi[0] >= lo[0] else 0
         return max((last - first + 1 for first, last in zip(self.lo, self.hi, strict=True) if last >= first), default=0)
 
     @property

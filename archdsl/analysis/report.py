@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from archdsl.analysis import Analysis
-from archdsl.analysis.receptive import Field, number
+from archdsl.analysis.receptive import AxisField, Field, number
 from archdsl.ir.graph import Node, Ref
 from archdsl.tensors import Dim
 
@@ -89,11 +90,16 @@ def _scope_row(analysis: Analysis, scope_name: str, members: list[Node]) -> Row:
 def field_json(field: Field) -> dict[str, list[int | float]] | None:
     if field is None:
         return None
-    return {
-        "size": [axis.pixels for axis in field],
-        "stride": [number(axis.stride) for axis in field],
-        "start": [number(axis.start) for axis in field],
-    }
+    size, stride, start = _field_numbers(field)
+    return {"size": list(size), "stride": list(stride), "start": list(start)}
+
+
+@lru_cache(maxsize=4096)
+def _field_numbers(field: tuple[AxisField, ...]) -> tuple[tuple[int | float, ...], ...]:
+    """A field's JSON numbers, once per distinct field: a chain of activations and norms
+    passes one field on, and a repeated block reaches the same fields again."""
+    return (tuple(axis.pixels for axis in field), tuple(number(axis.stride) for axis in field),
+            tuple(number(axis.start) for axis in field))
 
 
 def to_json(analysis: Analysis, depth: int | None = None) -> dict[str, Any]:

@@ -111,13 +111,13 @@ def evaluate(text: str, env: Mapping[str, Any], limits: Limits, budget: Budget |
     if not budget.spend(1):
         raise _limit(f"the run takes more than {budget.limit} evaluation steps", "run_steps")
     try:
-        body = _parse(text.strip())
-        if isinstance(body, ast.Name) and body.id in env:
+        body, names = _compiled(text)
+        if type(body) is ast.Name and body.id in env:
             return env[body.id]
-        inputs = _inputs(text, env)
+        inputs = _inputs(names, env)
         if inputs is None:
             return _Evaluator(text, env, limits, budget).run(body)
-        return _thaw(_pure(text, inputs, limits, budget))
+        return _thaw(_pure(text, body, inputs, limits, budget))
     except SyntaxError as exc:
         raise ExprError(f"invalid expression '${{{text}}}': {exc.msg}") from None
     except (RecursionError, MemoryError):
@@ -128,10 +128,13 @@ def _limit(message: str, name: str) -> ExprLimitError:
     return ExprLimitError(message, hint=LIMIT_HINT.format(name=name))
 
 
-@text_memo(budget=16 << 20, per_char=160)
-def _parse(text: str) -> ast.expr:
-    """Parse once per distinct text: repeated blocks evaluate the same expressions."""
-    return ast.parse(text, mode="eval").body
+@text_memo(budget=16 << 20, per_char=176)
+def _compiled(text: str) -> tuple[ast.expr, tuple[str, ...]]:
+    """Parse once per distinct text (repeated blocks evaluate the same expressions): the
+    expression's tree and every name it mentions, functions included, in one memo lookup."""
+    body = ast.parse(text.strip(), mode="eval").body
+    names = tuple(sorted({node.id for node in ast.walk(body) if isinstance(node, ast.Name)}))
+    return body, names
 
 
 MEMO_ELEMENTS = 256
@@ -142,12 +145,12 @@ _MEMO: ByteMemo[Any] = ByteMemo(32 << 20)
 """Expression values by text, the values they read and the limits."""
 
 
-def _inputs(text: str, env: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | None:
-    """The values of the names `text` reads, frozen for a cache key; None when one is missing
-    (the evaluator reports it), cannot be frozen, or they are too large to memoise."""
+def _inputs(names: tuple[str, ...], env: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | None:
+    """The values of the `names` an expression reads, frozen for a cache key; None when one is
+    missing (the evaluator reports it), cannot be frozen, or they are too large to memoise."""
     found = []
     room = MEMO_ELEMENTS
-    for name in _names(text):
+    for name in names:
         if name in env:
             value = env[name]
             if type(value) in _EXACT_SCALARS:  # the common case, frozen as _freeze would
@@ -163,13 +166,7 @@ def _inputs(text: str, env: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | 
     return tuple(found)
 
 
-@text_memo(budget=4 << 20, per_char=16)
-def _names(text: str) -> tuple[str, ...]:
-    """Every name an expression mentions, functions included."""
-    return tuple(sorted({node.id for node in ast.walk(_parse(text.strip())) if isinstance(node, ast.Name)}))
-
-
-def _pure(text: str, inputs: tuple[tuple[str, Any], ...], limits: Limits, budget: Budget) -> Any:
+def _pure(text: str, body: ast.expr, inputs: tuple[tuple[str, Any], ...], limits: Limits, budget: Budget) -> Any:
     """An expression's value is a function of the values it reads: repeated blocks evaluate
     `${planes * expansion}` with the same few values again and again. Errors are not memoised,
     nor are values larger than MEMO_ELEMENTS."""
@@ -178,12 +175,23 @@ def _pure(text: str, inputs: tuple[tuple[str, Any], ...], limits: Limits, budget
     if found is not None:
         return found
     env = {name: _thaw(value) for name, value in inputs}
-    result = _Evaluator(text, env, limits, budget).run(_parse(text.strip()))
+    result = _Evaluator(text, env, limits, budget).run(body)
     frozen = _freeze(result) or (type(result), result)
     size = size_upto(result, MEMO_ELEMENTS)
     if size <= MEMO_ELEMENTS:  # the frozen inputs are at most ~4 times MEMO_ELEMENTS elements
-        _MEMO.put(key, frozen, (len(text) + size_upto(inputs, 4 * MEMO_ELEMENTS) + size) * BYTES_PER_ELEMENT)
+        _MEMO.put(key, frozen, (len(text) + _inputs_size(inputs, 4 * MEMO_ELEMENTS) + size) * BYTES_PER_ELEMENT)
     return frozen
+
+
+def _inputs_size(inputs: tuple[tuple[str, Any], ...], cap: int) -> int:
+    """`size_upto(inputs, cap)`, without walking the usual inputs (names bound to numbers,
+    booleans or tensors): each pair `(name, (type, value))` is 4 elements and the name's characters."""
+    total = len(inputs) or 1
+    for name, (kind, _) in inputs:
+        if kind is list or kind is str:
+            return size_upto(inputs, cap)
+        total += 4 + (len(name) or 1)
+    return total if total <= cap else size_upto(inputs, cap)  # past the cap, counting stops where it says
 
 
 _pure.cache_clear = _MEMO.clear  # type: ignore[attr-defined]  # as lru_cache's, for cold-cache benchmarks
