@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import onnx
@@ -14,9 +15,9 @@ from archdsl.ir.graph import Graph, Ref
 from archdsl.tensors import BATCH
 
 
-def check(model: onnx.ModelProto | bytes, graph: Graph | None = None) -> None:
-    """onnx.checker with full_check (strict shape inference). Give the serialized bytes when you
-    have them: the checker would serialize the model again. With `graph`, a rejection is a
+def check(model: onnx.ModelProto | bytes | str | os.PathLike[str], graph: Graph | None = None) -> None:
+    """onnx.checker with full_check (strict shape inference). Give the serialized bytes or the
+    written file when you have them: the checker would serialize the model again. With `graph`, a rejection is a
     BackendError located at the spec node ONNX names (a dtype an ONNX op has no kernel for,
     such as a bfloat16 Conv); without it, the checker's own exception."""
     try:

@@ -5,6 +5,7 @@ same checker verdict, the same outputs in onnxruntime."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ import onnx
 import pytest
 
 import archdsl
-from archdsl.backends.onnx import serialize
+from archdsl.backends.onnx import export_file, serialize
 from archdsl.backends.onnx.export import ExportOptions, export, export_bytes, exported
 from archdsl.backends.onnx.initial_weights import initial_weights
 from archdsl.backends.onnx.serialize import header, split
@@ -132,3 +133,26 @@ def test_split_leaves_the_field_out_and_keeps_the_order() -> None:
     assert after == onnx.TensorProto(doc_string="d").SerializeToString()
     assert before + header(9, 24) + tensor.raw_data + after == tensor.SerializeToString()
     assert split(onnx.TensorProto(name="w"), 9) == (onnx.TensorProto(name="w").SerializeToString(), b"")
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_the_streamed_file_holds_the_bytes(resnet18: tuple[archdsl.Model, dict[str, np.ndarray]],
+                                           options: dict[str, Any], tmp_path: Path) -> None:
+    model, weights = resnet18
+    path = tmp_path / "m.onnx"
+    size = export_file(model, path, weights=weights, **options)
+    assert path.read_bytes() == export_bytes(model.lowering, ExportOptions(weights=weights, **options))
+    assert size == path.stat().st_size
+
+
+def test_a_file_the_checker_rejects_is_not_written(tmp_path: Path, load_text: Callable[..., archdsl.Model]) -> None:
+    # bfloat16 Conv has no ONNX kernel: the checker reads the streamed file and rejects it, located
+    # at the node; the old file stays byte for byte and no temporary is left
+    model = load_text(HALF.replace("float16", "bfloat16"))
+    path = tmp_path / "out" / "m.onnx"
+    path.parent.mkdir()
+    path.write_bytes(b"old")
+    with pytest.raises(BackendError, match="ONNX rejects 'conv' \\(conv2d\\)"):
+        export_file(model, path)
+    assert path.read_bytes() == b"old" and list(path.parent.iterdir()) == [path]
+    assert export_file(model, path, checked=False) == path.stat().st_size  # unchecked: written as emitted
