@@ -115,17 +115,13 @@ def write_atomic(target: str | os.PathLike[str], data: str | bytes) -> None:
             _sync(out)
 
 
-def write_atomic_with(target: str | os.PathLike[str], write: Callable[[IO[bytes]], None],
-                      verify: Callable[[Path], None] | None = None) -> None:
-    """Write bytes to `target` atomically by streaming: `write(file)` fills the open temporary file
-    (nothing need be held in memory whole), then `verify(path)`, when given, reads the complete
-    temporary file; an exception from either leaves `target` as it was."""
+def write_atomic_with(target: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> None:
+    """Write bytes to `target` atomically by streaming: `write(file)` fills the open temporary
+    file piece by piece (nothing need be held in memory whole); an exception leaves `target` as it was."""
     with atomic_path(target) as temp:
         with open(temp, "wb") as out:
             write(out)
             _sync(out)
-        if verify is not None:
-            verify(temp)
 
 
 def _sync(out: IO) -> None:

@@ -37,8 +37,8 @@ def export_bytes(model: Lowering | Lowerable, **options: Any) -> bytes:
 
 
 def export_file(model: Lowering | Lowerable, path: str | os.PathLike[str], checked: bool = True, **options: Any) -> int:
-    """Write the spec's ONNX model to `path` atomically, streamed from the weights and (with
-    `checked`) passed through the ONNX checker before it replaces `path`; the file's size in bytes."""
+    """Write the spec's ONNX model to `path` atomically, streamed from the weights, once (with
+    `checked`) the ONNX checker has passed its structure; the file's size in bytes."""
     from archdsl.backends.onnx.export import ExportOptions
     from archdsl.backends.onnx.export import export_file as export_file_
 

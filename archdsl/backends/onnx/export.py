@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 import onnx
 
-from archdsl.backends.onnx.checks import check
+from archdsl.backends.onnx.checks import check_structure
 from archdsl.backends.onnx.model_proto import Emission, build_model, metadata, resolve_opset
 from archdsl.backends.onnx.serialize import Emitted
 from archdsl.backends.onnx.weight_rewrites import apply_weight_rewrites
@@ -65,18 +65,21 @@ def export_bytes(lowering: Lowering, options: ExportOptions = ExportOptions()) -
 
 def export_file(lowering: Lowering, path: str | Path, options: ExportOptions = ExportOptions(),
                 checked: bool = True) -> tuple[onnx.ModelProto, int]:
-    """Write the model to `path` atomically, streamed from the weights; with `checked`, the ONNX
-    checker (full check) reads the written file before it replaces `path` (a rejection is a
-    BackendError located at the spec node, and `path` is left as it was). The model's header
-    (initializers without data: what a summary reads) and the file's size in bytes."""
+    """Write the model to `path` atomically, streamed from the weights (never joined in memory).
+    With `checked`, the ONNX checker (full check) passes the model's structure first
+    (`checks.check_structure`): a rejection is a BackendError located at the spec node, and
+    nothing is written. The model's header (initializers without data: what a summary reads)
+    and the file's size in bytes."""
     result = exported(lowering, options)
+    if checked:
+        check_structure(result.model, lowering.graph)
     size = 0
 
     def write(out: BinaryIO) -> None:
         nonlocal size
         size = result.write(out)
 
-    write_atomic_with(path, write, (lambda written: check(written, lowering.graph)) if checked else None)
+    write_atomic_with(path, write)
     return result.model, size
 
 

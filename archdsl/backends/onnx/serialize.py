@@ -67,6 +67,10 @@ class Emitted:
         """The serialized model: `proto().SerializeToString()`, with one copy of the tensor data."""
         return b"".join(self.chunks())
 
+    def size(self) -> int:
+        """The length of the serialized model in bytes (nothing is serialized but the headers)."""
+        return sum(map(len, self.chunks()))
+
     def write(self, out: BinaryIO) -> int:
         """Write the serialized model (the bytes of `to_bytes()`) to `out` piece by piece, the
         tensor data straight from the arrays, never joined in memory; the number of bytes."""
