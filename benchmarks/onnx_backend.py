@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 
 import archdsl
+from archdsl import bench as compare
 from archdsl.backends.onnx import export_bytes, export_file
 from archdsl.fileio import write_atomic
-from benchmarks import compare
 from benchmarks.common import Result, Timing, format_table, machine, speedup
 
 MODEL = "resnet50"
