@@ -8,7 +8,7 @@ import secrets
 import shlex
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -111,10 +111,19 @@ def write_atomic(target: str | os.PathLike[str], data: str | bytes) -> None:
     with atomic_path(target) as temp:
         mode = "wb" if isinstance(data, bytes) else "w"
         with open(temp, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as out:
-            _write(out, data)
+            out.write(data)
+            _sync(out)
 
 
-def _write(out: IO, data: str | bytes) -> None:
-    out.write(data)
+def write_atomic_with(target: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> None:
+    """Write bytes to `target` atomically by streaming: `write(file)` fills the open temporary
+    file piece by piece (nothing need be held in memory whole); an exception leaves `target` as it was."""
+    with atomic_path(target) as temp:
+        with open(temp, "wb") as out:
+            write(out)
+            _sync(out)
+
+
+def _sync(out: IO) -> None:
     out.flush()
     os.fsync(out.fileno())

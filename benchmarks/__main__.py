@@ -97,10 +97,7 @@ def _onnx(quick: bool) -> Section:
 
     out = Section()
     module, weights = ob.module_and_weights()
-    exports = ob.export_results(module, weights, quick)
-    if quick:
-        exports = exports[:1]  # the dynamo exporter alone takes half a minute on two cores
-    for result in exports:
+    for result in ob.export_results(module, weights, quick, dynamo=not quick):
         out.rows.append(Row.of("onnx", result, headline=True))
     for result in ob.throughput_results(module, weights, quick, batches=(1,) if quick else ob.BATCHES):
         out.rows.append(Row.of("onnx", result, headline="BN folded" in result.name))

@@ -3,10 +3,14 @@ people use today.
 
 Run: `python -m benchmarks.onnx_backend [--quick] [--device cuda] [--output FILE.md]`.
 
-- Export (weights included, bytes in memory): archdsl from the spec file (load, expand,
-  rewrite, emit, serialize) given the module's state_dict, against `torch.onnx.export` of
-  that very module with the TorchScript exporter and with the dynamo exporter (opset 18,
-  dynamic batch on both sides).
+- Export in process (weights included): archdsl from the spec file (load, expand, rewrite,
+  emit, check, write) given torchvision's ResNet-50 state_dict, streamed to a file
+  (`export_file`), against `torch.onnx.export` of that very module to a file with the
+  TorchScript exporter; and, bytes in memory, against the dynamo exporter (opset 18, dynamic
+  batch on both sides).
+- Export as a command (whole processes, initial weights): `python -m archdsl export resnet50
+  -o r.onnx` against a Python script that imports torch and torchvision, builds
+  `torchvision.models.resnet50()` and runs `torch.onnx.export` (TorchScript) to a file.
 - onnxruntime CPU throughput, batch 1 and 8: our ResNet-50 ONNX (with and without the
   inference rewrites) against the TorchScript exporter's model of the same module, same
   weights, same session options.
@@ -20,6 +24,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import subprocess
+import sys
+import tempfile
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -27,9 +34,9 @@ from typing import Any
 import numpy as np
 
 import archdsl
-from archdsl.backends.onnx import export_bytes
+from archdsl import bench as compare
+from archdsl.backends.onnx import export_bytes, export_file
 from archdsl.fileio import write_atomic
-from benchmarks import compare
 from benchmarks.common import Result, Timing, format_table, machine, speedup
 
 MODEL = "resnet50"
@@ -37,8 +44,12 @@ BATCHES = (1, 8)
 
 
 def module_and_weights() -> tuple[Any, dict[str, Any]]:
-    """The torch backend's ResNet-50 (seed 0), in eval mode, and its state_dict."""
-    module = archdsl.load(MODEL).to_torch(seed=0).eval()
+    """torchvision's ResNet-50 (torch seed 0), in eval mode, and its state_dict (the spec's names)."""
+    import torch
+    import torchvision
+
+    torch.manual_seed(0)
+    module = torchvision.models.resnet50().eval()
     return module, dict(module.state_dict())
 
 
@@ -47,13 +58,19 @@ def ours(weights: dict[str, Any], optimize: bool = True) -> bytes:
     return export_bytes(archdsl.load(MODEL), weights=weights, optimize=optimize)
 
 
-def torchscript_export(module: Any) -> bytes:
+def ours_to_file(weights: dict[str, Any], path: str) -> int:
+    """Spec file to a checked .onnx file with the given weights, streamed (`export_file`)."""
+    return export_file(archdsl.load(MODEL), path, weights=weights)
+
+
+def torchscript_export(module: Any, to: str | None = None) -> bytes:
+    """`torch.onnx.export` with the TorchScript exporter: to the file `to`, or to bytes (returned)."""
     import torch
 
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(module, (torch.randn(1, 3, 224, 224),), buffer, dynamo=False, opset_version=18,
+        torch.onnx.export(module, (torch.randn(1, 3, 224, 224),), to or buffer, dynamo=False, opset_version=18,
                           input_names=["x"], output_names=["fc"], dynamic_axes={"x": {0: "N"}, "fc": {0: "N"}})
     return buffer.getvalue()
 
@@ -70,13 +87,37 @@ def dynamo_export(module: Any) -> bytes:
     return buffer.getvalue()
 
 
-def export_results(module: Any, weights: dict[str, Any], quick: bool) -> list[Result]:
-    return [
-        speedup(f"export {MODEL} (weights included) vs torch.onnx.export, TorchScript exporter",
-                lambda: ours(weights), lambda: torchscript_export(module), 10, 1 if quick else 5),
-        speedup(f"export {MODEL} (weights included) vs torch.onnx.export, dynamo exporter",
-                lambda: ours(weights), lambda: dynamo_export(module), 50, 1 if quick else 3),
-    ]
+TORCH_SCRIPT = """
+import sys, warnings
+import torch, torchvision
+module = torchvision.models.resnet50().eval()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    torch.onnx.export(module, (torch.randn(1, 3, 224, 224),), sys.argv[1], dynamo=False, opset_version=18,
+                      input_names=["x"], output_names=["fc"], dynamic_axes={"x": {0: "N"}, "fc": {0: "N"}})
+"""
+"""What a user runs today to get resnet50.onnx with initial weights (the reference of the command row)."""
+
+
+def _process(args: list[str]) -> None:
+    subprocess.run(args, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def export_results(module: Any, weights: dict[str, Any], quick: bool, dynamo: bool = True) -> list[Result]:
+    """The export rows (`dynamo=False`: without the dynamo exporter's, which alone takes half a minute)."""
+    with tempfile.TemporaryDirectory() as folder:
+        mine, theirs = f"{folder}/ours.onnx", f"{folder}/theirs.onnx"
+        results = [speedup(
+            f"export {MODEL} to a file (weights included, checked) vs torch.onnx.export to a file, TorchScript exporter",
+            lambda: ours_to_file(weights, mine), lambda: torchscript_export(module, theirs), 10, 1 if quick else 7)]
+        if dynamo:
+            results.append(speedup(f"export {MODEL} (weights included) vs torch.onnx.export, dynamo exporter",
+                                   lambda: ours(weights), lambda: dynamo_export(module), 50, 1 if quick else 3))
+        results.append(speedup(
+            f"archdsl export {MODEL} (command) vs python torch.onnx.export script (TorchScript), whole processes",
+            lambda: _process([sys.executable, "-m", "archdsl", "export", MODEL, "-o", mine]),
+            lambda: _process([sys.executable, "-c", TORCH_SCRIPT, theirs]), 5, 1 if quick else 5))
+        return results
 
 
 def cpu_session(data: bytes) -> Callable[[np.ndarray], Any]:

@@ -3,8 +3,9 @@
 
 Python API: `model.to_onnx(weights=..., seed=..., opset=..., functions=..., optimize=...)`
 (see `ExportOptions`), `archdsl.backends.onnx.export_bytes(model, ...)` for the serialized model
-(much faster than `to_onnx(...).SerializeToString()`), `archdsl.backends.onnx.session(...)` for an
-onnxruntime session.
+(much faster than `to_onnx(...).SerializeToString()`), `archdsl.backends.onnx.export_file(model, path, ...)`
+to write a checked .onnx file streamed from the weights (what `archdsl export` does),
+`archdsl.backends.onnx.session(...)` for an onnxruntime session.
 CLI: `archdsl export`, `archdsl build --backend onnx`, `archdsl run` (`archdsl bench`, torch against
 onnxruntime, is the CLI's: archdsl/bench.py).
 onnx and onnxruntime are imported only when the backend is used.
@@ -13,6 +14,7 @@ onnx and onnxruntime are imported only when the backend is used.
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from archdsl.backends import Backend, CommandKit
@@ -32,6 +34,15 @@ def export_bytes(model: Lowering | Lowerable, **options: Any) -> bytes:
     from archdsl.backends.onnx.export import export_bytes as export_bytes_
 
     return export_bytes_(lowering_of(model), ExportOptions(**options))
+
+
+def export_file(model: Lowering | Lowerable, path: str | os.PathLike[str], checked: bool = True, **options: Any) -> int:
+    """Write the spec's ONNX model to `path` atomically, streamed from the weights, once (with
+    `checked`) the ONNX checker has passed its structure; the file's size in bytes."""
+    from archdsl.backends.onnx.export import ExportOptions
+    from archdsl.backends.onnx.export import export_file as export_file_
+
+    return export_file_(lowering_of(model), path, ExportOptions(**options), checked)[1]
 
 
 def session(model: Any, provider: str = "cpu", allow_fallback: bool = False, **options: Any) -> Any:
@@ -78,4 +89,4 @@ BACKEND = Backend(
     ops=_ops,
 )
 
-__all__ = ["BACKEND", "export_bytes", "lower", "session"]
+__all__ = ["BACKEND", "export_bytes", "export_file", "lower", "session"]

@@ -31,21 +31,22 @@ def export_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def write_model(lowering: Lowering, args: argparse.Namespace, output: str | None) -> str:
-    """Export, check, and write `output` atomically when given; the summary line."""
-    from archdsl.backends.onnx.checks import check
-    from archdsl.backends.onnx.export import ExportOptions, exported
+    """Export, check, and write `output` atomically when given (streamed from the weights); the summary line."""
+    from archdsl.backends.onnx.checks import check_structure
+    from archdsl.backends.onnx.export import ExportOptions, export_file, exported
 
     started = time.perf_counter()
-    result = exported(lowering, ExportOptions(**export_options(args)))
-    data = result.to_bytes()
-    check(data, lowering.graph)
-    proto = result.model  # the header fields the summary reads; its initializers hold no data
+    options = ExportOptions(**export_options(args))
     if output:
-        write_atomic(output, data)
+        proto, size = export_file(lowering, output, options)
+    else:
+        result = exported(lowering, options)
+        check_structure(result.model, lowering.graph)
+        proto, size = result.model, result.size()  # the header: what the summary reads
     where = f"wrote {output}" if output else "checked (not written: pass -o FILE.onnx)"
     return (f"{where}: opset {proto.opset_import[0].version}, {len(proto.graph.node)} nodes, "
             f"{len(proto.functions)} functions, {len(proto.graph.initializer)} initializers, "
-            f"{len(data) / 2**20:.1f} MiB [{time.perf_counter() - started:.2f} s]")
+            f"{size / 2**20:.1f} MiB [{time.perf_counter() - started:.2f} s]")
 
 
 def build(lowering: Lowering, args: argparse.Namespace) -> str:

@@ -174,7 +174,7 @@ def initial_weights(graph: Graph, plan: dict[str, dict[str, Initializer]], seed:
         weights = _weights(graph, node)
         for name, values in _module(node, weights, plan.get(node.name, {}), gen).items():
             if values.dtype.kind == "f":
-                values = values.astype(module_dtype)
+                values = values.astype(module_dtype, copy=False)
             found[f"{node.name}.{name}"] = values.astype(numpy_dtype(weights[name].dtype), copy=False)
     return found
 

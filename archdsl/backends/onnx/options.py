@@ -16,7 +16,8 @@ def add_build_arguments(group: Arguments) -> None:
     """The backend's own export options: --weights, --opset, --functions, --no-optimize
     (`archdsl build --backend onnx` also reads the CLI's --seed)."""
     group.add_argument("--weights", metavar="CKPT",
-                       help="a state_dict (.pt/.pth, torch backend names; or .npz) to export; default: initial weights")
+                       help="a state_dict to export, torch backend names (.safetensors, .npz, or .pt/.pth: "
+                            "only that one needs torch); default: initial weights")
     group.add_argument("--opset", type=int, default=None, metavar="N",
                        help="ONNX opset (default: the oldest, 18 or newer, that expresses every op)")
     group.add_argument("--functions", action="store_true",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 from google.protobuf.message import Message
@@ -65,6 +66,19 @@ class Emitted:
     def to_bytes(self) -> bytes:
         """The serialized model: `proto().SerializeToString()`, with one copy of the tensor data."""
         return b"".join(self.chunks())
+
+    def size(self) -> int:
+        """The length of the serialized model in bytes (nothing is serialized but the headers)."""
+        return sum(map(len, self.chunks()))
+
+    def write(self, out: BinaryIO) -> int:
+        """Write the serialized model (the bytes of `to_bytes()`) to `out` piece by piece, the
+        tensor data straight from the arrays, never joined in memory; the number of bytes."""
+        size = 0
+        for chunk in self.chunks():
+            out.write(chunk)
+            size += len(chunk)
+        return size
 
 
 def _tensor(tensor: TensorProto, payload: np.ndarray) -> list[Chunk]:

@@ -18,7 +18,6 @@ make `random64()`. The transforms are ATen's:
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
@@ -26,6 +25,7 @@ from fractions import Fraction
 import numpy as np
 
 from archdsl.backends.onnx import avx_math
+from archdsl.backends.onnx.workers import worker_count
 
 F32 = np.float32
 BLOCK = 16
@@ -112,12 +112,13 @@ def _init_genrand(seed: int) -> np.ndarray:
 
 
 def _in_parallel(parts: list[slice], work: Callable[[slice], None]) -> None:
-    """Run `work` on every part, on all CPUs when there are several parts (numpy releases the GIL)."""
-    if len(parts) < 2:
+    """Run `work` on every part, on the idle CPUs when there are several (numpy releases the GIL)."""
+    workers = worker_count(len(parts))
+    if workers < 2:
         for part in parts:
             work(part)
         return
-    with ThreadPoolExecutor(min(len(parts), os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(workers) as pool:
         for done in [pool.submit(work, part) for part in parts]:
             done.result()
 

@@ -7,12 +7,12 @@ copy of hundreds of megabytes).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from archdsl.backends.onnx.workers import worker_count
 from archdsl.ops import OPS
 from archdsl.ops.base import WeightLayout
 from archdsl.passes import FoldBatchNorm, WeightRewrite
@@ -76,8 +76,8 @@ def apply_weight_rewrites(weights: Mapping[str, np.ndarray], rewrites: Sequence[
     """A copy of `weights` with every rewrite applied (the input is left untouched).
 
     Rewrites of different producers read and write different tensors, so they run on a thread
-    per CPU (numpy multiplies without holding the GIL, and ResNet-50 scales ~100 MB); those of
-    one producer run in the order given."""
+    per idle CPU (archdsl.backends.onnx.workers: numpy multiplies without holding the GIL, and
+    ResNet-50 scales ~100 MB); those of one producer run in the order given."""
     found = dict(weights)
     tensors = owners(found)
     chains: dict[str, list[WeightRewrite]] = {}
@@ -88,7 +88,7 @@ def apply_weight_rewrites(weights: Mapping[str, np.ndarray], rewrites: Sequence[
         for rewrite in chain:
             REWRITES[type(rewrite)](found, rewrite, tensors)
 
-    workers = min(len(chains), os.cpu_count() or 1)
+    workers = worker_count(len(chains))
     if workers <= 1:
         for chain in chains.values():
             run(chain)

@@ -1,8 +1,9 @@
 """Where the exported weights come from, checked against what the ops declare.
 
-- a checkpoint (`--weights state_dict.pt`, the torch backend's names; `.npz` too), or a
-  mapping of arrays/tensors from Python: every tensor the spec declares must be there,
-  with its shape, and nothing else (a BackendError per problem, naming the tensor);
+- a checkpoint (`--weights state_dict.safetensors`, the torch backend's names; `.npz` and `.pt`
+  too: archdsl.backends.onnx.checkpoints), or a mapping of arrays/tensors from Python: every
+  tensor the spec declares must be there, with its shape, and nothing else (a BackendError per
+  problem, naming the tensor);
 - otherwise initial weights under a seed, drawn in numpy bit for bit as
   `model.to_torch(seed=...)` initialises them (archdsl.backends.onnx.initial_weights), without
   importing torch; only what numpy cannot reproduce (`initial_weights.torch_only`: an
@@ -12,7 +13,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from archdsl.backends import get_backend
+from archdsl.backends.onnx.checkpoints import load_checkpoint, torch_available
 from archdsl.backends.onnx.dtypes import numpy_dtype
-from archdsl.errors import ArchdslError, BackendError, ErrorGroup, Span, did_you_mean
+from archdsl.errors import ArchdslError, BackendError, ErrorGroup, did_you_mean
 from archdsl.ir.graph import Graph, Node
 from archdsl.lowering import Lowering
 from archdsl.ops import OPS, Weight
-from archdsl.runfiles import note_input
 
 Weights = dict[str, np.ndarray]
 MAX_REPORTED = 20
@@ -38,14 +38,6 @@ def declared(graph: Graph) -> dict[str, tuple[Node, Weight]]:
         for name, weight in OPS[node.op].weights(node.attrs, graph.input_types(node)).items():
             found[f"{node.name}.{name}"] = (node, weight)
     return found
-
-
-def torch_available() -> bool:
-    """Whether torch can be imported (needed for `.pt` checkpoints and `initial_weights.torch_only` plans)."""
-    try:
-        return importlib.util.find_spec("torch") is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def resolve(lowering: Lowering, weights: str | Path | Mapping[str, Any] | None = None, seed: int | None = None) -> Weights:
@@ -64,49 +56,9 @@ def resolve(lowering: Lowering, weights: str | Path | Mapping[str, Any] | None =
         return initial_weights(lowering.graph, lowering.init, seed)
     if not torch_available():
         raise BackendError(f"{needs_torch.message}; its initial weights need torch, which is not installed",
-                           needs_torch.span, needs_torch.node, hint="install torch, or pass --weights (a .npz state_dict)")
+                           needs_torch.span, needs_torch.node, hint="install torch, or pass --weights (a .safetensors or .npz state_dict)")
     module = get_backend("torch").lower(lowering, seed=seed, device="cpu")
     return check(lowering.graph, module.state_dict(), f"the torch backend's initialisation (seed {seed})")
-
-
-def load_checkpoint(path: str | Path) -> Mapping[str, Any]:
-    """A state_dict from a `.pt`/`.pth` file (torch.load, weights only) or an `.npz` archive."""
-    path = Path(path)
-    if not path.is_file():
-        raise BackendError(f"weights file '{path}' not found" if not path.exists() else f"'{path}' is not a file", Span(str(path)))
-    note_input(path, "the weights file this command reads")
-    if path.suffix == ".npz":
-        return _load_npz(path)
-    if not torch_available():
-        raise BackendError(f"reading '{path}' needs torch, which is not installed", Span(str(path)),
-                           hint="install torch, or save the weights as .npz (numpy.savez) and pass that")
-    import torch
-
-    try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
-        raise BackendError(f"cannot read weights from '{path}': {exc}", Span(str(path)),
-                           hint="pass a state_dict saved with torch.save(module.state_dict(), path)") from None
-    return _state_dict(loaded, path)
-
-
-def _load_npz(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
-        raise BackendError(f"cannot read weights from '{path}': {exc}", Span(str(path))) from None
-
-
-def _state_dict(loaded: Any, path: Path) -> Mapping[str, Any]:
-    if isinstance(loaded, Mapping) and all(isinstance(k, str) for k in loaded):
-        nested = [k for k in ("state_dict", "model") if isinstance(loaded.get(k), Mapping)]
-        if nested and not any(hasattr(v, "shape") for v in loaded.values()):
-            raise BackendError(f"'{path}' holds a training checkpoint, not a state_dict", Span(str(path)),
-                               hint=f"save checkpoint['{nested[0]}'] on its own and pass that")
-        return loaded
-    raise BackendError(f"'{path}' holds a {type(loaded).__name__}, not a state_dict", Span(str(path)),
-                       hint="save module.state_dict(), not the module")
 
 
 def as_array(value: Any) -> np.ndarray:

@@ -2,7 +2,7 @@
 Python, submodules under the spec's dotted names, initialised as the spec says).
 
 Python API: `lower(model, seed=None, device="cpu")` (also `model.to_torch(...)`).
-CLI: `archdsl build SPEC --backend torch [-o model.pt2|.pt|.py] [--device] [--seed]` (both options the CLI's).
+CLI: `archdsl build SPEC --backend torch [-o model.pt2|.pt|.safetensors|.py] [--device] [--seed]` (both options the CLI's).
 torch is imported only when the backend is used, so `archdsl analyze` stays fast.
 """
 
@@ -37,7 +37,7 @@ def _ops() -> set[str]:
 
 BACKEND = Backend(
     name="torch",
-    description="PyTorch: a torch.fx GraphModule; artifacts .pt2 (torch.export), .pt (state_dict), .py (source)",
+    description="PyTorch: a torch.fx GraphModule; artifacts .pt2 (torch.export), .pt/.safetensors (state_dict), .py (source)",
     lower=lower,
     build=build,
     shared_options=frozenset({"seed", "device"}),

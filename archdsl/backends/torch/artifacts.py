@@ -60,12 +60,26 @@ def write_state_dict(lowering: Lowering, module: fx.GraphModule, lowered: Lowere
     return f"wrote {path}: state_dict, {len(portable)} tensors on CPU (torchvision's key names)"
 
 
+def write_safetensors(lowering: Lowering, module: fx.GraphModule, lowered: Lowered, path: str) -> str:
+    try:
+        from safetensors.torch import save
+    except ImportError:
+        raise BackendError(f"writing '{path}' needs the safetensors package, which is not installed",
+                           hint="pip install safetensors, or write a .pt state_dict") from None
+    # contiguous copies: safetensors refuses tensors that share memory (tied weights) or have strides
+    tensors = {key: value.detach().cpu().clone(memory_format=torch.contiguous_format)
+               for key, value in module.state_dict().items()}
+    write_atomic(path, save(tensors, metadata={"archdsl.spec": lowering.spec.name}))
+    return f"wrote {path}: state_dict as safetensors, {len(tensors)} tensors (torchvision's key names)"
+
+
 def write_source(lowering: Lowering, module: fx.GraphModule, lowered: Lowered, path: str) -> str:
     write_atomic(path, standalone_source(lowering, module, lowered))
     return f"wrote {path}: standalone Python module (needs only torch)"
 
 
-WRITERS: dict[str, Writer] = {".pt2": write_exported, ".pt": write_state_dict, ".py": write_source}
+WRITERS: dict[str, Writer] = {".pt2": write_exported, ".pt": write_state_dict, ".safetensors": write_safetensors,
+                              ".py": write_source}
 
 
 def writer_for(path: str) -> Writer:
@@ -74,6 +88,6 @@ def writer_for(path: str) -> Writer:
     if suffix not in WRITERS:
         raise BackendError(
             f"the torch backend cannot write '{path}'",
-            hint="use .pt2 (torch.export program), .pt (state_dict) or .py (standalone Python module)",
+            hint="use .pt2 (torch.export program), .pt or .safetensors (state_dict) or .py (standalone Python module)",
         )
     return WRITERS[suffix]

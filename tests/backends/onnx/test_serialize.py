@@ -5,6 +5,7 @@ same checker verdict, the same outputs in onnxruntime."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,8 @@ import onnx
 import pytest
 
 import archdsl
-from archdsl.backends.onnx import serialize
+from archdsl.backends.onnx import export_file, serialize
+from archdsl.backends.onnx.checks import check, check_structure
 from archdsl.backends.onnx.export import ExportOptions, export, export_bytes, exported
 from archdsl.backends.onnx.initial_weights import initial_weights
 from archdsl.backends.onnx.serialize import header, split
@@ -132,3 +134,46 @@ def test_split_leaves_the_field_out_and_keeps_the_order() -> None:
     assert after == onnx.TensorProto(doc_string="d").SerializeToString()
     assert before + header(9, 24) + tensor.raw_data + after == tensor.SerializeToString()
     assert split(onnx.TensorProto(name="w"), 9) == (onnx.TensorProto(name="w").SerializeToString(), b"")
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_the_streamed_file_holds_the_bytes(resnet18: tuple[archdsl.Model, dict[str, np.ndarray]],
+                                           options: dict[str, Any], tmp_path: Path) -> None:
+    model, weights = resnet18
+    path = tmp_path / "m.onnx"
+    size = export_file(model, path, weights=weights, **options)
+    assert path.read_bytes() == export_bytes(model.lowering, ExportOptions(weights=weights, **options))
+    assert size == path.stat().st_size
+
+
+def test_a_file_the_checker_rejects_is_not_written(tmp_path: Path, load_text: Callable[..., archdsl.Model]) -> None:
+    # bfloat16 Conv has no ONNX kernel: the checker rejects the model's structure, located at the
+    # node, before anything is written; the old file stays byte for byte and no temporary is left
+    model = load_text(HALF.replace("float16", "bfloat16"))
+    path = tmp_path / "out" / "m.onnx"
+    path.parent.mkdir()
+    path.write_bytes(b"old")
+    with pytest.raises(BackendError, match="ONNX rejects 'conv' \\(conv2d\\)"):
+        export_file(model, path)
+    assert path.read_bytes() == b"old" and list(path.parent.iterdir()) == [path]
+    assert export_file(model, path, checked=False) == path.stat().st_size  # unchecked: written as emitted
+
+
+@pytest.mark.parametrize("spec", ["resnet18", "googlenet", "lstm_classifier", "half", "bfloat16"])
+@pytest.mark.parametrize("functions", [False, True], ids=["graph", "functions"])
+def test_the_structure_check_gives_the_full_checks_verdict(spec: str, functions: bool,
+                                                           load_text: Callable[..., archdsl.Model]) -> None:
+    # the checker on the data-free header (initializers as typed inputs) and on the full bytes
+    # agree: both pass, or both reject with the same located message
+    texts = {"half": HALF, "bfloat16": HALF.replace("float16", "bfloat16")}
+    model = load_text(texts[spec]) if spec in texts else archdsl.load(spec)
+    result = exported(model.lowering, ExportOptions(seed=0, functions=functions))
+    verdicts = []
+    for run in (lambda: check(result.to_bytes(), model.graph), lambda: check_structure(result.model, model.graph)):
+        try:
+            run()
+            verdicts.append(None)
+        except BackendError as exc:
+            verdicts.append(exc.format())
+    assert verdicts[0] == verdicts[1]
+    assert (verdicts[0] is not None) == (spec == "bfloat16")

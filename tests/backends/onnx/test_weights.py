@@ -173,3 +173,78 @@ def test_declared_weights_follow_the_ops(load_text: Any, tiny: str) -> None:
     assert list(found) == ["conv.weight", "conv.bias", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var",
                            "bn.num_batches_tracked", "fc.weight", "fc.bias"]  # relu, pool, flat, drop: none
     assert found["bn.num_batches_tracked"][1] == Weight((), trainable=False, dtype="int64")
+
+
+def test_a_safetensors_file_gives_the_same_model_as_the_tensors(tmp_path: Path, load_text: Any, tiny: str) -> None:
+    numpy_api = pytest.importorskip("safetensors.numpy")
+    model = load_text(tiny)
+    state = {k: v.numpy() for k, v in model.to_torch(seed=3).state_dict().items()}
+    numpy_api.save_file(state, tmp_path / "w.safetensors")
+    expected = model.to_onnx(weights=state).SerializeToString()
+    assert model.to_onnx(weights=tmp_path / "w.safetensors").SerializeToString() == expected
+
+
+def test_the_torch_backends_safetensors_artifact_exports_as_its_pt(tmp_path: Path, load_text: Any, tiny: str) -> None:
+    # `build --backend torch -o m.safetensors` and `-o m.pt` hold the same state_dict
+    pytest.importorskip("safetensors")
+    from archdsl.cli import main
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(tiny, encoding="utf-8")
+    for suffix in ("pt", "safetensors"):
+        assert main(["build", str(spec), "--backend", "torch", "--seed", "4", "-o", str(tmp_path / f"m.{suffix}")]) == 0
+        assert main(["export", str(spec), "--weights", str(tmp_path / f"m.{suffix}"), "-o", str(tmp_path / f"{suffix}.onnx")]) == 0
+    assert (tmp_path / "safetensors.onnx").read_bytes() == (tmp_path / "pt.onnx").read_bytes()
+    assert (tmp_path / "pt.onnx").read_bytes() == load_text(tiny).to_onnx(seed=4).SerializeToString()
+
+
+def test_a_mis_shaped_safetensors_tensor_is_named_with_the_file(tmp_path: Path, load_text: Any, tiny: str) -> None:
+    numpy_api = pytest.importorskip("safetensors.numpy")
+    model = load_text(tiny)
+    state = {k: v.numpy() for k, v in model.to_torch(seed=0).state_dict().items()}
+    state["fc.weight"] = np.zeros((2, 5), np.float32)
+    numpy_api.save_file(state, tmp_path / "w.safetensors")
+    with pytest.raises(ArchdslError) as caught:
+        model.to_onnx(weights=tmp_path / "w.safetensors")
+    assert "tensor 'fc.weight' in " in _errors(caught) and "w.safetensors has shape [2, 5], the spec declares [3, 4]" in _errors(caught)
+
+
+@pytest.mark.parametrize("cut", [0, 5, 9, -1])
+def test_a_truncated_safetensors_file_is_one_error_at_the_file(cut: int, tmp_path: Path, load_text: Any,
+                                                                tiny: str) -> None:
+    numpy_api = pytest.importorskip("safetensors.numpy")
+    model = load_text(tiny)
+    data = numpy_api.save({k: v.numpy() for k, v in model.to_torch(seed=0).state_dict().items()})
+    (tmp_path / "w.safetensors").write_bytes(data[:cut])
+    with pytest.raises(BackendError, match="cannot read weights from '.*w.safetensors'") as caught:
+        model.to_onnx(weights=tmp_path / "w.safetensors")
+    assert caught.value.span is not None and caught.value.span.file.endswith("w.safetensors")
+
+
+def test_safetensors_not_installed_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    load_text: Any, tiny: str) -> None:
+    (tmp_path / "w.safetensors").write_bytes(b"anything")
+    monkeypatch.setitem(sys.modules, "safetensors", None)
+    with pytest.raises(BackendError, match="needs the safetensors package, which is not installed") as caught:
+        load_text(tiny).to_onnx(weights=tmp_path / "w.safetensors")
+    assert ".npz" in (caught.value.hint or "")
+
+
+SAFETENSORS_WITHOUT_TORCH = WITHOUT_TORCH.split("onnx.checker.check_model(archdsl")[0] + """
+code = main(["export", sys.argv[2], "--weights", sys.argv[3], "-o", sys.argv[1]])
+print(json.dumps({"code": code, "torch": sorted(m for m in sys.modules if m.partition(".")[0] in ("torch", "torchvision"))}))
+"""
+
+
+def test_a_safetensors_checkpoint_needs_no_torch(tmp_path: Path, load_text: Any, tiny: str) -> None:
+    """A fresh interpreter where torch cannot be imported exports from a .safetensors file."""
+    numpy_api = pytest.importorskip("safetensors.numpy")
+    model = load_text(tiny)
+    state = {k: v.numpy() for k, v in model.to_torch(seed=2).state_dict().items()}
+    numpy_api.save_file(state, tmp_path / "w.safetensors")
+    (tmp_path / "s.yaml").write_text(tiny, encoding="utf-8")
+    args = [str(tmp_path / "m.onnx"), str(tmp_path / "s.yaml"), str(tmp_path / "w.safetensors")]
+    done = subprocess.run([sys.executable, "-c", SAFETENSORS_WITHOUT_TORCH, *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == {"code": 0, "torch": []}
+    assert (tmp_path / "m.onnx").read_bytes() == model.to_onnx(weights=state).SerializeToString()
