@@ -6,9 +6,9 @@ import argparse
 import sys
 import traceback
 
-from archdsl.backends import backends
 from archdsl.cli.signals import Terminated, terminating_cleanly
 from archdsl.cli.stdout import guarded_stdout
+from archdsl.cli.table import CORE_COMMANDS, registrar
 from archdsl.errors import ArchdslError
 from archdsl.fileio import check_output
 from archdsl.runfiles import recording_inputs
@@ -21,26 +21,59 @@ OUTPUT_OPTIONS = ("output", "save")
 (a missing folder is refused in a second, not after an export), and again when written."""
 
 
-def parser() -> argparse.ArgumentParser:
-    """The full argument parser: core commands plus every backend's own."""
-    from archdsl.cli.bench import add_bench_command
-    from archdsl.cli.commands import add_commands
-    from archdsl.cli.common import command_kit
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser for `argv`; without it, the full parser.
 
+    A core command that needs no backend (see `archdsl.cli.table`) gets a parser with that
+    command alone, which parses and reports errors exactly as the full one does; anything else
+    (`--help`, `build`, a backend's command, a mistake) gets the full parser: core commands plus
+    every backend's own."""
+    command = None if argv is None else _core_command(argv)
+    root, sub = _root()
+    if command is not None:
+        registrar(*CORE_COMMANDS[command])(sub)
+    else:
+        _add_every_command(sub)
+    for choice in sub.choices.values():
+        # SUPPRESS: a subcommand without --debug must not reset `archdsl --debug COMMAND`
+        choice.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    return root
+
+
+def _root() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     root = argparse.ArgumentParser(prog="archdsl", description="Compile neural-network architecture specs.")
     root.add_argument("--version", action="version", version=f"archdsl {__version__}")
     root.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_commands(sub)
+    return root, sub
+
+
+def _core_command(argv: list[str]) -> str | None:
+    """The backend-free core command `argv` runs, or None when it needs the full parser.
+
+    Only `--debug` (or an abbreviation argparse would accept) may come before the command:
+    `--help` and `--version` read the full parser, and so does anything unusual."""
+    for token in argv:
+        if token.startswith("--d") and "--debug".startswith(token):
+            continue
+        return token if token in CORE_COMMANDS else None
+    return None
+
+
+def _add_every_command(sub: argparse._SubParsersAction) -> None:
+    from archdsl.backends import backends
+    from archdsl.cli.bench import add_bench_command
+    from archdsl.cli.commands import add_build_command
+    from archdsl.cli.common import command_kit
+
+    for module, function in CORE_COMMANDS.values():
+        registrar(module, function)(sub)
+    add_build_command(sub)
     kit = command_kit()
     for backend in backends().values():
         if backend.register_commands is not None:
             backend.register_commands(sub, kit)
     add_bench_command(sub)  # after the backends' own, where `archdsl --help` has always listed it
-    for command in sub.choices.values():
-        # SUPPRESS: a subcommand without --debug must not reset `archdsl --debug COMMAND`
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
-    return root
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +91,7 @@ def _command(argv: list[str] | None) -> int:
     args = None
     try:
         with guarded_stdout(), recording_inputs():
-            args = parser().parse_args(argv)
+            args = parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
             for dest in OUTPUT_OPTIONS:
                 if getattr(args, dest, None):
                     check_output(getattr(args, dest))

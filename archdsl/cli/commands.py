@@ -10,22 +10,21 @@ import time
 from archdsl.analysis.formats import FORMATS, human
 from archdsl.backends import SHARED_OPTIONS, Backend, backends, get_backend
 from archdsl.cli.common import SHARED, add_shared_option, add_spec_arguments, depth_type, emit, load_model, parse_limits
-from archdsl.cli.diff import add_diff_command
 from archdsl.cli.library import list_library
-from archdsl.cli.lint import add_lint_command
-from archdsl.cli.ops import add_ops_command
-from archdsl.cli.plugins import add_plugins_command
 from archdsl.errors import ArchdslError, BackendError, ErrorGroup
 from archdsl.spec.blocklib import check_blocks, is_block_library
 from archdsl.spec.loader import Spec, load_file
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Register the core subcommands."""
+def add_validate_command(sub: argparse._SubParsersAction) -> None:
+    """`archdsl validate`."""
     p = sub.add_parser("validate", help="check specs: schema, references, shapes")
     add_spec_arguments(p, many=True)
     p.set_defaults(run=validate)
 
+
+def add_analyze_command(sub: argparse._SubParsersAction) -> None:
+    """`archdsl analyze`."""
     p = sub.add_parser("analyze", help="shapes, params, MACs, memory, receptive field (no forward pass)")
     add_spec_arguments(p)
     p.add_argument("--format", choices=sorted(FORMATS), default="table")
@@ -33,19 +32,23 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", help="write the report to a file (atomically)")
     p.set_defaults(run=analyze)
 
+
+def add_list_command(sub: argparse._SubParsersAction) -> None:
+    """`archdsl list`."""
     p = sub.add_parser("list", help="the spec library, a line per model")
     p.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     p.set_defaults(run=list_library)
 
-    add_ops_command(sub)
-    add_plugins_command(sub)
-    add_lint_command(sub)
-    add_diff_command(sub)
 
+def add_schema_command(sub: argparse._SubParsersAction) -> None:
+    """`archdsl schema`."""
     p = sub.add_parser("schema", help="print the JSON Schema of the spec language")
     p.add_argument("-o", "--output", help="write it to a file (atomically)")
     p.set_defaults(run=schema)
 
+
+def add_build_command(sub: argparse._SubParsersAction) -> None:
+    """`archdsl build`: its options come from every installed backend, so this one reads the entry points."""
     p = sub.add_parser("build", help="lower a spec through a backend (torch, onnx, graphviz, ...)")
     add_spec_arguments(p)
     p.add_argument("--backend", required=True, help=f"one of: {', '.join(backends()) or 'none installed'}")
@@ -167,4 +170,7 @@ def build(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["add_commands", "ErrorGroup"]
+__all__ = [
+    "ErrorGroup", "add_analyze_command", "add_build_command", "add_list_command", "add_schema_command",
+    "add_validate_command",
+]
