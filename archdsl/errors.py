@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -145,6 +144,8 @@ def _position_key(error: ArchdslError) -> tuple[str, int, int]:
 
 def closest(word: object, choices: Iterable[object]) -> str | None:
     """The choice closest to a misspelt word, if any is close enough (difflib ratio at least 0.6)."""
+    import difflib  # only when a hint is wanted: it costs every start-up a few ms otherwise
+
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return close[0] if close else None
 
