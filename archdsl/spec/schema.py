@@ -18,7 +18,7 @@ PARAM_TYPES: tuple[str, ...] = ("int", "float", "bool", "str", "list", "any")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ParamDecl(Strict):
@@ -44,7 +44,7 @@ class OutputDecl(Strict):
     from_: str = Field(alias="from")
     train_only: StrictBool = False
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class TorchvisionRef(Strict):
@@ -90,7 +90,7 @@ class NodeBody(BaseModel):
     """One graph item. Keys outside NODE_KEYS are op attributes; on other items they are
     mistakes, each reported at its key by `validation.validate_item`."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
     op: str | None = None
     block: str | None = None
@@ -165,7 +165,7 @@ class InitRuleDecl(BaseModel):
     """One `init:` rule: the nodes it picks (by op, by glob on the dotted name, or both)
     and, as further keys, parameter name (or glob) → initializer, e.g. `weight: zeros`."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     op: str | list[str] | None = Field(None, description="op name(s) the rule applies to; default: any op")
     match: str | list[str] | None = Field(None, description="glob(s) on dotted node names, e.g. '*.bn3'; default: any")
