@@ -16,6 +16,7 @@ from archdsl.ir.graph import Graph
 from archdsl.limits import DEFAULT_LIMITS, Limits
 from archdsl.lowering import Lowering, SpecInfo
 from archdsl.plugin import import_spec_plugins
+from archdsl.progress import stage
 from archdsl.spec.loader import Spec, load_spec
 from archdsl.spec.reach import AllowOutside
 
@@ -36,7 +37,8 @@ class Model:
 
     @cached_property
     def analysis(self) -> Analysis:
-        return analyze(self.graph)
+        with stage("analysing"):
+            return analyze(self.graph)
 
     def analyze(self) -> Analysis:
         """Shapes, params, MACs, memory and receptive fields (no forward pass)."""
@@ -78,9 +80,11 @@ def load(
     `allow_plugins` lets the plugin modules the spec names (`plugins:`) be imported.
     The files a spec names must lie in its own folder (and below) or the shipped library;
     `allow_outside` adds folders (docs/errors-and-limits.md, "What a spec may read")."""
-    resolved = load_spec(str(spec), limits, allow_outside)
-    import_spec_plugins(resolved.plugins, allow_plugins, resolved.reach)
-    graph = expand(resolved, params, input_shapes, limits)
+    with stage("loading the spec"):
+        resolved = load_spec(str(spec), limits, allow_outside)
+        import_spec_plugins(resolved.plugins, allow_plugins, resolved.reach)
+    with stage("expanding the graph"):
+        graph = expand(resolved, params, input_shapes, limits)
     model = Model(resolved, graph, dict(params), limits)
     _ = model.init  # bad `init:` rules are spec errors: report them at load time
     return model

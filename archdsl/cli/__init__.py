@@ -5,17 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+from contextlib import AbstractContextManager, nullcontext
+from typing import TextIO
 
 from archdsl.cli.signals import Terminated, terminating_cleanly
 from archdsl.cli.stdout import guarded_stdout
 from archdsl.cli.table import CORE_COMMANDS, registrar
 from archdsl.errors import ArchdslError
 from archdsl.fileio import check_output
+from archdsl.progress import reporting
 from archdsl.runfiles import recording_inputs
 from archdsl.version import __version__
 
 REPORT_URL = "https://github.com/archdsl/archdsl/issues"
 DEBUG_HELP = "show tracebacks of internal errors"
+QUIET_HELP = "no progress line on stderr (it is shown only on a terminal, for steps longer than about a second)"
+GLOBAL_FLAGS = (("--debug", DEBUG_HELP), ("--quiet", QUIET_HELP))
+"""Flags accepted before the command and by every command."""
 OUTPUT_OPTIONS = ("output", "save")
 """The argparse destinations that name a file a command writes: checked before any work
 (a missing folder is refused in a second, not after an export), and again when written."""
@@ -35,15 +41,17 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     else:
         _add_every_command(sub)
     for choice in sub.choices.values():
-        # SUPPRESS: a subcommand without --debug must not reset `archdsl --debug COMMAND`
-        choice.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+        for flag, help_text in GLOBAL_FLAGS:
+            # SUPPRESS: a subcommand without the flag must not reset `archdsl --debug COMMAND`
+            choice.add_argument(flag, action="store_true", default=argparse.SUPPRESS, help=help_text)
     return root
 
 
 def _root() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     root = argparse.ArgumentParser(prog="archdsl", description="Compile neural-network architecture specs.")
     root.add_argument("--version", action="version", version=f"archdsl {__version__}")
-    root.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    for flag, help_text in GLOBAL_FLAGS:
+        root.add_argument(flag, action="store_true", help=help_text)
     sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     return root, sub
 
@@ -51,10 +59,10 @@ def _root() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
 def _core_command(argv: list[str]) -> str | None:
     """The backend-free core command `argv` runs, or None when it needs the full parser.
 
-    Only `--debug` (or an abbreviation argparse would accept) may come before the command:
-    `--help` and `--version` read the full parser, and so does anything unusual."""
+    Only `--debug` and `--quiet` (or abbreviations argparse would accept) may come before the
+    command: `--help` and `--version` read the full parser, and so does anything unusual."""
     for token in argv:
-        if token.startswith("--d") and "--debug".startswith(token):
+        if any(len(token) > 2 and flag.startswith(token) for flag, _ in GLOBAL_FLAGS):
             continue
         return token if token in CORE_COMMANDS else None
     return None
@@ -95,7 +103,8 @@ def _command(argv: list[str] | None) -> int:
             for dest in OUTPUT_OPTIONS:
                 if getattr(args, dest, None):
                     check_output(getattr(args, dest))
-            return int(args.run(args) or 0)
+            with _progress(args):
+                return int(args.run(args) or 0)
     except ArchdslError as error:
         print(error.format(), file=sys.stderr)
         return 2
@@ -111,6 +120,20 @@ def _command(argv: list[str] | None) -> int:
               f"  this is a bug in archdsl; please report it at {REPORT_URL} "
               "(rerun with --debug for the traceback)", file=sys.stderr)
         return 1
+
+
+def _progress(args: argparse.Namespace) -> AbstractContextManager[object]:
+    """Progress on stderr while a command runs: only on a terminal, and not with --quiet."""
+    if getattr(args, "quiet", False) or not _is_terminal(sys.stderr):
+        return nullcontext()
+    return reporting(sys.stderr)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced by an object without it, or closed
+        return False
 
 
 if __name__ == "__main__":

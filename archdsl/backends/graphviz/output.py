@@ -9,6 +9,7 @@ import graphviz
 
 from archdsl.errors import BackendError
 from archdsl.fileio import write_atomic
+from archdsl.progress import stage
 
 FORMATS: dict[str, str] = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf"}
 """Output suffix → format; `dot` is the DOT source itself (needs no Graphviz install)."""
@@ -36,7 +37,8 @@ def image(source: str, fmt: str) -> bytes:
     if fmt in RASTER_DPI:  # a root-graph attribute may stand anywhere in the body: add it before the last '}'
         source = f"{source.rstrip().removesuffix('}')}\tdpi={RASTER_DPI[fmt]}\n}}\n"
     try:
-        return graphviz.pipe("dot", fmt, source.encode("utf-8"))
+        with stage(f"laying out the diagram with Graphviz dot ({fmt})"):
+            return graphviz.pipe("dot", fmt, source.encode("utf-8"))
     except graphviz.ExecutableNotFound:
         raise BackendError(f"drawing {fmt.upper()} needs Graphviz's `dot` program, which is not installed "
                            "(or not on PATH)", hint=INSTALL_HINT) from None

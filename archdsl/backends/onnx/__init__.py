@@ -19,6 +19,7 @@ from typing import Any
 
 from archdsl.backends import Backend, CommandKit
 from archdsl.lowering import Lowerable, Lowering, lowering_of
+from archdsl.progress import stage
 
 
 def lower(model: Lowering | Lowerable, **options: Any) -> Any:
@@ -55,7 +56,8 @@ def session(model: Any, provider: str = "cpu", allow_fallback: bool = False, **o
 
 def build(lowering: Lowering, args: argparse.Namespace) -> str:
     """`archdsl build --backend onnx`: the same as `archdsl export`."""
-    from archdsl.backends.onnx.cli import build as build_
+    with stage("importing onnx"):
+        from archdsl.backends.onnx.cli import build as build_
 
     return build_(lowering, args)
 

@@ -21,6 +21,7 @@ from archdsl.fileio import write_atomic_with
 from archdsl.ir.graph import Graph
 from archdsl.lowering import Lowering
 from archdsl.passes import optimize as run_passes
+from archdsl.progress import stage
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,11 @@ def exported(lowering: Lowering, options: ExportOptions = ExportOptions()) -> Em
         rewritten = run_passes(graph)
         graph, rewrites = rewritten.graph, rewritten.weights
     opset = resolve_opset(graph, options.opset)  # before the weights: fail fast, nothing built
-    weights = apply_weight_rewrites(resolve(lowering, options.weights, options.seed), rewrites)
+    with stage("drawing the weights" if options.weights is None else "reading the weights"):
+        weights = apply_weight_rewrites(resolve(lowering, options.weights, options.seed), rewrites)
     meta = metadata(lowering.spec.name, lowering.spec.params, options.optimize)
-    return build_model(graph, weights, Emission(opset, options.functions, meta))
+    with stage("emitting ONNX"):
+        return build_model(graph, weights, Emission(opset, options.functions, meta))
 
 
 def export(lowering: Lowering, options: ExportOptions = ExportOptions()) -> onnx.ModelProto:
@@ -72,14 +75,16 @@ def export_file(lowering: Lowering, path: str | Path, options: ExportOptions = E
     and the file's size in bytes."""
     result = exported(lowering, options)
     if checked:
-        check_structure(result.model, lowering.graph)
+        with stage("checking the ONNX model"):
+            check_structure(result.model, lowering.graph)
     size = 0
 
     def write(out: BinaryIO) -> None:
         nonlocal size
         size = result.write(out)
 
-    write_atomic_with(path, write)
+    with stage(f"writing {path}"):
+        write_atomic_with(path, write)
     return result.model, size
 
 

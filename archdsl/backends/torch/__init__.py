@@ -13,6 +13,7 @@ from typing import Any
 
 from archdsl.backends import Backend
 from archdsl.lowering import Lowerable, Lowering, lowering_of
+from archdsl.progress import stage
 
 
 def lower(model: Lowering | Lowerable, seed: int | None = None, device: str = "cpu") -> Any:
@@ -24,7 +25,8 @@ def lower(model: Lowering | Lowerable, seed: int | None = None, device: str = "c
 
 def build(lowering: Lowering, args: argparse.Namespace) -> str:
     """`archdsl build --backend torch`: build, check one forward pass, write `-o`; returns the summary."""
-    from archdsl.backends.torch.cli import build as build_
+    with stage("importing torch"):
+        from archdsl.backends.torch.cli import build as build_
 
     return build_(lowering, args)
 

@@ -20,6 +20,7 @@ from archdsl.backends.torch.source import standalone_source
 from archdsl.errors import BackendError
 from archdsl.fileio import write_atomic
 from archdsl.lowering import Lowering
+from archdsl.progress import stage
 
 Writer = Callable[[Lowering, fx.GraphModule, Lowered, str], str]
 
@@ -35,8 +36,9 @@ def exported_program(lowering: Lowering, module: fx.GraphModule) -> torch.export
     was_training = module.training
     module.eval()
     try:
-        return torch.export.export(module, tuple(inputs.values()), dynamic_shapes=tuple({0: batch} for _ in inputs),
-                                   strict=True)
+        with stage("tracing with torch.export"):
+            return torch.export.export(module, tuple(inputs.values()), dynamic_shapes=tuple({0: batch} for _ in inputs),
+                                       strict=True)
     except Exception as exc:  # noqa: BLE001 - torch.export raises many kinds; each is a failed build
         raise BackendError(f"torch.export failed: {type(exc).__name__}: {str(exc).splitlines()[0]}") from exc
     finally:

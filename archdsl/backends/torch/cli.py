@@ -20,6 +20,7 @@ from archdsl.backends.torch.examples import example_inputs
 from archdsl.backends.torch.lower import Lowered, device_of, lower_with_info
 from archdsl.errors import BackendError
 from archdsl.lowering import Lowering
+from archdsl.progress import stage
 from archdsl.tensors import BATCH, TensorType, shape_text
 
 
@@ -28,11 +29,14 @@ def build(lowering: Lowering, args: argparse.Namespace) -> str:
     output = getattr(args, "output", None)
     write = writer_for(output) if output else None
     started = time.perf_counter()
-    module, lowered = lower_with_info(lowering, seed=getattr(args, "seed", None), device=getattr(args, "device", None) or "auto")
+    with stage("building the torch module"):
+        module, lowered = lower_with_info(lowering, seed=getattr(args, "seed", None), device=getattr(args, "device", None) or "auto")
     lines = [describe(module, lowered, getattr(args, "seed", None), time.perf_counter() - started)]
-    lines += forward_check(lowering, module)
+    with stage("running a forward pass"):
+        lines += forward_check(lowering, module)
     if write is not None and output is not None:
-        lines.append(write(lowering, module, lowered, output))
+        with stage(f"writing {output}"):
+            lines.append(write(lowering, module, lowered, output))
     return "\n".join(lines)
 
 
