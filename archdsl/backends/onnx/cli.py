@@ -15,6 +15,7 @@ from typing import Any
 from archdsl.errors import BackendError, SpecError
 from archdsl.fileio import write_atomic
 from archdsl.lowering import Lowering
+from archdsl.progress import stage
 
 Loader = Callable[[argparse.Namespace], Lowering]
 
@@ -41,7 +42,8 @@ def write_model(lowering: Lowering, args: argparse.Namespace, output: str | None
         proto, size = export_file(lowering, output, options)
     else:
         result = exported(lowering, options)
-        check_structure(result.model, lowering.graph)
+        with stage("checking the ONNX model"):
+            check_structure(result.model, lowering.graph)
         proto, size = result.model, result.size()  # the header: what the summary reads
     where = f"wrote {output}" if output else "checked (not written: pass -o FILE.onnx)"
     return (f"{where}: opset {proto.opset_import[0].version}, {len(proto.graph.node)} nodes, "
