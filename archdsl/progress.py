@@ -32,7 +32,7 @@ class Reporter:
         self.delay = delay
         self._stages: list[tuple[str, float]] = []
         self._shown = ""
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a signal handler may raise while the lock is held
 
     def begin(self, label: str) -> None:
         """Open a stage named `label`."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from archdsl import progress
 from archdsl.progress import CLEAR, Reporter, reporting, stage
 
@@ -88,3 +90,14 @@ def test_stages_print_nothing_unless_reporting_is_on() -> None:
         assert progress._active is reporter
     assert progress._active is None
     assert stream.getvalue() == ""  # the stage ended long before the delay
+
+
+def test_an_interrupted_stage_leaves_the_line_erased_for_the_message_after_it() -> None:
+    stream, clock = io.StringIO(), Clock()
+    with pytest.raises(KeyboardInterrupt), reporting(stream) as reporter:
+        reporter.clock = clock
+        with stage("running a forward pass"):
+            clock.now += 3.0
+            reporter.tick()
+            raise KeyboardInterrupt
+    assert stream.getvalue() == CLEAR + "running a forward pass... 3 s" + CLEAR
