@@ -249,7 +249,7 @@ def bench_command(args: argparse.Namespace, load: Callable[[argparse.Namespace],
     if args.runs < 1 or args.warmup < 0:
         raise SpecError("--runs must be at least 1 and --warmup at least 0")
     model = load(args)
-    show = _progress(model.graph.name)
+    show = _progress(model.graph.name, quiet=getattr(args, "quiet", False))
     show("building the torch module and exporting its weights to ONNX")
     ctx = context(model, args.device, args.threads, batches, args.seed, not args.no_optimize)
     rows = bench(ctx, names, args.runs, args.warmup, show)
@@ -259,8 +259,11 @@ def bench_command(args: argparse.Namespace, load: Callable[[argparse.Namespace],
     return 0
 
 
-def _progress(name: str) -> Callable[[str], None]:
-    """A one-line progress display on stderr (rewritten in place on a terminal, else a line per step)."""
+def _progress(name: str, quiet: bool = False) -> Callable[[str], None]:
+    """A one-line progress display on stderr (rewritten in place on a terminal, else a line per step);
+    none with `quiet` (`--quiet`)."""
+    if quiet:
+        return lambda text: None
     tty = sys.stderr.isatty()
     last = [""]
 

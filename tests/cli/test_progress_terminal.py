@@ -74,3 +74,14 @@ def test_quiet_is_accepted_before_a_core_command_and_changes_no_output(tmp_path:
                                    cwd=tmp_path, capture_output=True, timeout=120) for flags in ([], ["--quiet"]))
     assert (quiet.returncode, quiet.stderr) == (0, b"")
     assert quiet.stdout == plain.stdout
+
+
+@pytest.mark.slow
+def test_quiet_silences_the_phase_lines_bench_writes_even_to_a_pipe(tmp_path: Path) -> None:
+    bench = [sys.executable, "-m", "archdsl", "bench", "lstm_classifier", "--backends", "torch",
+             "--runs", "1", "--warmup", "0", "--batch", "1"]
+    plain, quiet = (subprocess.run([*bench, *flags], cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True,
+                                   timeout=600) for flags in ([], ["--quiet"]))
+    assert b"lstm_classifier: batch 1: run 1/1\n" in plain.stderr  # without --quiet: a line per phase
+    assert (quiet.returncode, quiet.stderr) == (0, b"")
+    assert b"| torch |" in quiet.stdout
