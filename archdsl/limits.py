@@ -32,7 +32,7 @@ class Limits:
     """Largest integer an expression may produce or a YAML literal may hold, in bits."""
     expr_seq_len: int = 100_000
     """Longest list or string an expression may produce (elements of nested lists count too)."""
-    run_steps: int = 500_000
+    run_steps: int = 300_000
     """Evaluation steps of one run, all expressions together, with the elements of attribute
     values checked (the library's most expression-heavy spec takes ~3,000)."""
 
