@@ -179,19 +179,8 @@ def _pure(text: str, body: ast.expr, inputs: tuple[tuple[str, Any], ...], limits
     frozen = _freeze(result) or (type(result), result)
     size = size_upto(result, MEMO_ELEMENTS)
     if size <= MEMO_ELEMENTS:  # the frozen inputs are at most ~4 times MEMO_ELEMENTS elements
-        _MEMO.put(key, frozen, (len(text) + _inputs_size(inputs, 4 * MEMO_ELEMENTS) + size) * BYTES_PER_ELEMENT)
+        _MEMO.put(key, frozen, (len(text) + size_upto(inputs, 4 * MEMO_ELEMENTS) + size) * BYTES_PER_ELEMENT)
     return frozen
-
-
-def _inputs_size(inputs: tuple[tuple[str, Any], ...], cap: int) -> int:
-    """`size_upto(inputs, cap)`, without walking the usual inputs (names bound to numbers,
-    booleans or tensors): each pair `(name, (type, value))` is 4 elements and the name's characters."""
-    total = len(inputs) or 1
-    for name, (kind, _) in inputs:
-        if kind is list or kind is str:
-            return size_upto(inputs, cap)
-        total += 4 + (len(name) or 1)
-    return total if total <= cap else size_upto(inputs, cap)  # past the cap, counting stops where it says
 
 
 _pure.cache_clear = _MEMO.clear  # type: ignore[attr-defined]  # as lru_cache's, for cold-cache benchmarks
